@@ -1,0 +1,6 @@
+package io.istiocni.rules;
+
+/** Inbound interception mode ({@code -m}). */
+public enum InterceptionMode {
+    REDIRECT, TPROXY
+}
