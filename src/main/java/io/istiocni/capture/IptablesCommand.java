@@ -1,0 +1,73 @@
+package io.istiocni.capture;
+
+import io.istiocni.rules.RestoreRenderer;
+import io.istiocni.rules.RuleGenerator;
+import io.istiocni.rules.RuleSet;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code istio-cni iptables}: Istio's {@code istio-iptables}, flag for flag (capture.md, cli.md). */
+@Command(name = "iptables", description = "Compute, show or apply the traffic-capture rules (istio-iptables).",
+        helpCommand = false)
+public class IptablesCommand implements Callable<Integer> {
+
+    static final String USAGE_HEADER = """
+            Usage: istio-cni iptables [flags]
+                   istio-iptables [flags]
+
+            Computes the iptables rules that redirect a pod's traffic to its Envoy sidecar, prints them
+            (--dry-run) or applies them into the current network namespace or --network-namespace.
+            Flags and environment variables are those of Istio's istio-iptables; --pod FILE derives the
+            settings from a Pod manifest the way the CNI plugin does.""";
+
+    @Parameters(arity = "0..*", paramLabel = "FLAGS", description = "istio-iptables flags")
+    List<String> args = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        return run(args, System.getenv(), System.out, System.err);
+    }
+
+    /** The whole mode as a function of its inputs; returns the exit code. */
+    public static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
+        FlagParser parser = new FlagParser(IptablesFlags.ALL);
+        try {
+            FlagParser.Parsed flags = parser.parse(args, env);
+            if (flags.help()) {
+                out.print(parser.usage(USAGE_HEADER));
+                return 0;
+            }
+            CaptureRun run = CaptureConfig.resolve(flags, env, SystemHostFacts.forNamespace(
+                    flags.get(IptablesFlags.NETWORK_NAMESPACE)));
+            if (run.skipRuleApply()) {
+                return 0;
+            }
+            RuleSet rules = RuleGenerator.generate(run.settings());
+            if (run.dryRun()) {
+                out.print(dryRunText(rules, run));
+                return 0;
+            }
+            return 0;
+        } catch (UsageException e) {
+            err.println("error: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** The --dry-run form of cli.md: the restore input per family, IPv6 only when it has rules. */
+    static String dryRunText(RuleSet rules, CaptureRun run) {
+        if (run.cleanupOnly()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("# iptables-restore\n").append(RestoreRenderer.render(rules.ipv4()));
+        if (!rules.ipv6().isEmpty()) {
+            sb.append("# ip6tables-restore\n").append(RestoreRenderer.render(rules.ipv6()));
+        }
+        return sb.toString();
+    }
+}

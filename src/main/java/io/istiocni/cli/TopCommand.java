@@ -1,0 +1,29 @@
+package io.istiocni.cli;
+
+import io.istiocni.capture.IptablesCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+@Command(name = "istio-cni", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
+        description = "Istio CNI for sidecar mode: traffic capture without NET_ADMIN in the pod.",
+        subcommands = {IptablesCommand.class, VersionCommand.class})
+public class TopCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new TopCommand());
+        cl.setExpandAtFiles(false);
+        // The iptables mode parses Go-style flags itself: hand it every word untouched, "--" included.
+        CommandLine iptables = cl.getSubcommands().get("iptables");
+        iptables.setUnmatchedOptionsArePositionalParams(true);
+        iptables.setEndOfOptionsDelimiter("\0--");
+        return cl;
+    }
+}
