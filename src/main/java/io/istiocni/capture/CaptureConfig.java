@@ -63,15 +63,29 @@ public final class CaptureConfig {
         var probeTimeout = GoDuration.parse(flags.get(PROBE_TIMEOUT));
 
         CaptureSettings settings = null;
-        if (!skipRuleApply) {
-            if (flags.isTrue(NATIVE_NFTABLES)) {
-                throw new UsageException("--native-nftables is not supported: this istio-cni programs iptables only");
-            }
+        boolean fromPod = !flags.get(POD).isEmpty();
+        if (!skipRuleApply && flags.isTrue(NATIVE_NFTABLES)) {
+            throw new UsageException("--native-nftables is not supported: this istio-cni programs iptables only");
+        }
+        if (!skipRuleApply && !fromPod) {
             settings = settings(flags, env, host);
         }
-        return new CaptureRun(settings, flags.isTrue(DRY_RUN), flags.isTrue(RUN_VALIDATION),
+        return new CaptureRun(settings, skipRuleApply, flags.isTrue(DRY_RUN), flags.isTrue(RUN_VALIDATION),
                 emptyToNull(flags.get(NETWORK_NAMESPACE)), flags.isTrue(CNI_MODE), flags.isTrue(RECONCILE),
                 flags.isTrue(CLEANUP_ONLY), flags.isTrue(FORCE_APPLY), forceBinary, probePort, probeTimeout);
+    }
+
+    /** The ENABLE_INBOUND_IPV6 hook when it is set (capture.md section 2), else null. */
+    static Boolean forcedIpv6(Map<String, String> env) {
+        String forced = env.get("ENABLE_INBOUND_IPV6");
+        if (forced == null) {
+            return null;
+        }
+        Boolean value = ValueChecks.parseGoBool(forced);
+        if (value == null) {
+            throw new UsageException("invalid value for ENABLE_INBOUND_IPV6: \"" + forced + "\": must be true or false");
+        }
+        return value;
     }
 
     private static CaptureSettings settings(FlagParser.Parsed flags, Map<String, String> env, HostFacts host) {
@@ -178,15 +192,8 @@ public final class CaptureConfig {
     }
 
     private static boolean ipv6Enabled(Map<String, String> env, HostFacts host, boolean dualStack) {
-        String forced = env.get("ENABLE_INBOUND_IPV6");
-        if (forced != null) {
-            Boolean value = ValueChecks.parseGoBool(forced);
-            if (value == null) {
-                throw new UsageException("invalid value for ENABLE_INBOUND_IPV6: \"" + forced + "\": must be true or false");
-            }
-            return value;
-        }
-        return host.ipv6FromLocalAddresses(dualStack);
+        Boolean forced = forcedIpv6(env);
+        return forced != null ? forced : host.ipv6FromLocalAddresses(dualStack);
     }
 
     private static List<String> dnsServerHook(Map<String, String> env, String name, Family family) {

@@ -4,11 +4,12 @@ import io.istiocni.rules.CaptureSettings;
 import java.time.Duration;
 
 /**
- * One run of the {@code iptables} mode: the capture settings (null with {@code --skip-rule-apply}) and what to do
+ * One run of the {@code iptables} mode: the capture settings (null with {@code --skip-rule-apply}, and until the pod's are derived with {@code --pod}) and what to do
  * with them.
  */
 public record CaptureRun(
         CaptureSettings settings,
+        boolean skipRuleApply,
         boolean dryRun,
         boolean runValidation,
         String networkNamespace,
@@ -20,7 +21,8 @@ public record CaptureRun(
         int probePort,
         Duration probeTimeout) {
 
-    public boolean skipRuleApply() {
-        return settings == null;
+    public CaptureRun withSettings(CaptureSettings newSettings) {
+        return new CaptureRun(newSettings, skipRuleApply, dryRun, runValidation, networkNamespace, cniMode, reconcile, cleanupOnly,
+                forceApply, forceIptablesBinary, probePort, probeTimeout);
     }
 }

@@ -6,6 +6,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Parses arguments the way Go's pflag does for Istio's {@code istio-iptables} (capture.md 1.1): {@code --name value},
@@ -16,7 +18,7 @@ import java.util.Map;
 public final class FlagParser {
 
     /** The outcome: the value of every flag after precedence, plus whether help was asked for. */
-    public record Parsed(Map<String, String> values, boolean help, List<String> positionals) {
+    public record Parsed(Map<String, String> values, Set<String> explicit, boolean help, List<String> positionals) {
         public String get(String name) {
             return values.get(name);
         }
@@ -52,6 +54,7 @@ public final class FlagParser {
                 }
             }
         }
+        Set<String> explicit = new TreeSet<>();
         boolean help = false;
         List<String> positionals = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
@@ -83,6 +86,7 @@ public final class FlagParser {
                     throw new UsageException("flag needs an argument: --" + name);
                 }
                 set(values, spec, value, "--" + name);
+                explicit.add(spec.name());
             } else if (arg.startsWith("-") && arg.length() > 1 && !arg.startsWith("--")) {
                 String shorthands = arg.substring(1);
                 while (!shorthands.isEmpty()) {
@@ -112,13 +116,14 @@ public final class FlagParser {
                         throw new UsageException("flag needs an argument: '" + c + "' in -" + shorthands);
                     }
                     set(values, spec, value, "-" + c);
+                    explicit.add(spec.name());
                     shorthands = rest;
                 }
             } else {
                 positionals.add(arg);
             }
         }
-        return new Parsed(values, help, positionals);
+        return new Parsed(values, explicit, help, positionals);
     }
 
     private static void set(Map<String, String> values, FlagSpec spec, String value, String given) {

@@ -1,5 +1,6 @@
 package io.istiocni.capture;
 
+import io.istiocni.rules.CaptureSettings;
 import io.istiocni.rules.RestoreRenderer;
 import io.istiocni.rules.RuleGenerator;
 import io.istiocni.rules.RuleSet;
@@ -42,10 +43,17 @@ public class IptablesCommand implements Callable<Integer> {
                 out.print(parser.usage(USAGE_HEADER));
                 return 0;
             }
-            CaptureRun run = CaptureConfig.resolve(flags, env, SystemHostFacts.forNamespace(
-                    flags.get(IptablesFlags.NETWORK_NAMESPACE)));
+            HostFacts host = SystemHostFacts.forNamespace(flags.get(IptablesFlags.NETWORK_NAMESPACE));
+            CaptureRun run = CaptureConfig.resolve(flags, env, host);
             if (run.skipRuleApply()) {
                 return 0;
+            }
+            if (!flags.get(IptablesFlags.POD).isEmpty()) {
+                CaptureSettings fromPod = PodSource.settings(flags, env, host, System.in, err);
+                if (fromPod == null) {
+                    return 0;
+                }
+                run = run.withSettings(fromPod);
             }
             RuleSet rules = RuleGenerator.generate(run.settings());
             if (run.dryRun()) {

@@ -144,7 +144,7 @@ public record PodSettings(
                 List.of(proxyUid),
                 List.of(proxyGid),
                 interceptionMode,
-                inboundPorts,
+                inboundPorts.isBlank() ? "" : inboundPorts, // " " passes the annotation check; it means none
                 ValueChecks.splitList(inboundExcludePorts),
                 includeAll,
                 includeAll ? List.of() : cidrs(includeOutboundIpRanges),

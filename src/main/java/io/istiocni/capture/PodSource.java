@@ -1,0 +1,84 @@
+package io.istiocni.capture;
+
+import io.istiocni.pod.PodCapture;
+import io.istiocni.pod.PodManifest;
+import io.istiocni.pod.PodManifests;
+import io.istiocni.pod.PodSettings;
+import io.istiocni.rules.CaptureSettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code --pod FILE}: the settings the CNI plugin would derive for that pod (capture.md 12), so an operator can
+ * preview or apply exactly what the plugin would.
+ */
+final class PodSource {
+
+    /** Flags that say what to do with the rules; every other capture flag comes from the pod and is refused. */
+    private static final Set<String> COMBINABLE = Set.of(IptablesFlags.POD, IptablesFlags.DRY_RUN,
+            IptablesFlags.NETWORK_NAMESPACE, IptablesFlags.RECONCILE, IptablesFlags.CLEANUP_ONLY,
+            IptablesFlags.FORCE_APPLY, IptablesFlags.FORCE_IPTABLES_BINARY, IptablesFlags.CNI_MODE,
+            IptablesFlags.NATIVE_NFTABLES);
+
+    private PodSource() {
+    }
+
+    /** The pod's settings, or null when the plugin would leave this pod alone (said on {@code err}). */
+    static CaptureSettings settings(FlagParser.Parsed flags, Map<String, String> env, HostFacts host, InputStream stdin,
+            PrintStream err) {
+        for (String flag : flags.explicit()) {
+            if (!COMBINABLE.contains(flag) && !flag.startsWith("log_") && !flag.equals("vklog")) {
+                throw new UsageException("--" + flag + " cannot be combined with --pod: the pod manifest provides the"
+                        + " capture settings");
+            }
+        }
+        String file = flags.get(IptablesFlags.POD);
+        PodManifest pod;
+        try {
+            String text = file.equals("-") ? new String(stdin.readAllBytes(), StandardCharsets.UTF_8)
+                    : Files.readString(Path.of(file));
+            pod = PodManifests.parse(text);
+        } catch (NoSuchFileException e) {
+            throw new UsageException("--pod " + file + ": no such file");
+        } catch (IOException e) {
+            throw new UsageException("--pod " + file + ": cannot read: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--pod " + file + ": " + e.getMessage());
+        }
+        PodCapture.Decision decision;
+        try {
+            decision = PodCapture.decide(pod);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("pod " + pod.namespace() + "/" + pod.name() + ": " + e.getMessage());
+        }
+        if (decision instanceof PodCapture.Skip skip) {
+            err.println("pod " + pod.namespace() + "/" + pod.name()
+                    + " would be left alone by the CNI plugin, no rules: " + skip.message());
+            return null;
+        }
+        PodSettings settings = ((PodCapture.Capture) decision).settings();
+        settings.warnings().forEach(w -> err.println("warning: " + w));
+        return settings.toCaptureSettings(env, ipv6(flags, env, host, pod, settings.dualStack()));
+    }
+
+    private static boolean ipv6(FlagParser.Parsed flags, Map<String, String> env, HostFacts host, PodManifest pod,
+            boolean dualStack) {
+        Boolean forced = CaptureConfig.forcedIpv6(env);
+        if (forced != null) {
+            return forced;
+        }
+        if (flags.isTrue(IptablesFlags.DRY_RUN) && !pod.podAddresses().isEmpty()) {
+            return PodCapture.ipv6FromPodIps(pod.podAddresses(), dualStack)
+                    .orElseThrow(() -> new UsageException("pod " + pod.namespace() + "/" + pod.name() + ": "
+                            + PodCapture.NO_VALID_ADDRESS + " in status.podIPs"));
+        }
+        return host.ipv6FromLocalAddresses(dualStack);
+    }
+}
