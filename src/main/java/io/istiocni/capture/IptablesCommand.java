@@ -1,5 +1,9 @@
 package io.istiocni.capture;
 
+import io.istiocni.iptables.ApplyException;
+import io.istiocni.iptables.ApplyOutcome;
+import io.istiocni.iptables.ApplyRequest;
+import io.istiocni.iptables.RuleApplier;
 import io.istiocni.rules.CaptureSettings;
 import io.istiocni.rules.RestoreRenderer;
 import io.istiocni.rules.RuleGenerator;
@@ -45,6 +49,9 @@ public class IptablesCommand implements Callable<Integer> {
             }
             HostFacts host = SystemHostFacts.forNamespace(flags.get(IptablesFlags.NETWORK_NAMESPACE));
             CaptureRun run = CaptureConfig.resolve(flags, env, host);
+            if (run.runValidation()) {
+                throw new UsageException("--run-validation is not supported by this version yet; nothing was done");
+            }
             if (run.skipRuleApply()) {
                 return 0;
             }
@@ -60,11 +67,25 @@ public class IptablesCommand implements Callable<Integer> {
                 out.print(dryRunText(rules, run));
                 return 0;
             }
+            ApplyOutcome outcome = new RuleApplier().apply(new ApplyRequest(rules, run.settings(),
+                    run.networkNamespace(), run.cniMode(), run.reconcile(), run.cleanupOnly(), run.forceApply(),
+                    run.forceIptablesBinary()));
+            err.println(describe(outcome, run.networkNamespace()));
             return 0;
-        } catch (UsageException e) {
+        } catch (UsageException | ApplyException e) {
             err.println("error: " + e.getMessage());
             return 1;
         }
+    }
+
+    static String describe(ApplyOutcome outcome, String namespace) {
+        String where = namespace == null ? "the current network namespace" : namespace;
+        return switch (outcome) {
+            case APPLIED -> "istio-cni: rules applied in " + where;
+            case ALREADY_IN_PLACE -> "istio-cni: rules already in place in " + where + ", nothing changed";
+            case RECONCILED -> "istio-cni: drifted rules replaced in " + where;
+            case CLEANED_UP -> "istio-cni: rules removed from " + where;
+        };
     }
 
     /** The --dry-run form of cli.md: the restore input per family, IPv6 only when it has rules. */

@@ -1,5 +1,10 @@
 package io.istiocni.capture;
 
+import io.istiocni.netns.CommandFailedException;
+import io.istiocni.netns.IpFamilyDecision;
+import io.istiocni.netns.LocalAddresses;
+import io.istiocni.netns.NoLocalAddressException;
+import io.istiocni.netns.ProcessCommandRunner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +51,16 @@ public final class SystemHostFacts implements HostFacts {
 
     @Override
     public boolean ipv6FromLocalAddresses(boolean dualStack) {
-        throw new UsageException("IPv6 detection not wired yet");
+        ProcessCommandRunner runner = networkNamespace == null ? new ProcessCommandRunner()
+                : new ProcessCommandRunner(networkNamespace);
+        try {
+            return IpFamilyDecision.ipv6Enabled(LocalAddresses.list(runner), dualStack);
+        } catch (NoLocalAddressException e) {
+            throw new UsageException(e.getMessage()
+                    + (networkNamespace == null ? "" : " in network namespace " + networkNamespace));
+        } catch (CommandFailedException e) {
+            throw new UsageException("cannot list local addresses: " + e.getMessage());
+        }
     }
 
     @Override
