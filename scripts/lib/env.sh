@@ -44,6 +44,8 @@ env_need unshare util-linux
 env_need /usr/lib/cni/ptp containernetworking-plugins
 env_need /usr/lib/cni/host-local containernetworking-plugins
 env_need mvn maven
+env_need /usr/bin/python3 python3   # listeners and clients of the traffic tests
+env_need setpriv util-linux
 
 if [ ${#env_missing[@]} -gt 0 ]; then
     # de-duplicate
