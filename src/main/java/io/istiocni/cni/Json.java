@@ -1,0 +1,253 @@
+package io.istiocni.cni;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The plugin's JSON: Jackson's streaming parser building Jackson's tree model directly (no {@code ObjectMapper},
+ * no data binding, few classes on the critical path), key lookup the way Go's decoder matches struct fields, Go-like
+ * type error messages, and a small writer for the output (Go's {@code MarshalIndent} layout, four spaces).
+ *
+ * <p>Output values are {@link Map} (insertion order kept), {@link List}, {@link String}, {@link Number} and
+ * {@link Boolean}.
+ */
+final class Json {
+
+    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private Json() {
+    }
+
+    /** Parses one JSON value filling the whole input (white space around it allowed). */
+    static JsonNode parse(byte[] data) {
+        try (JsonParser p = FACTORY.createParser(data)) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                throw new IllegalArgumentException("unexpected end of JSON input");
+            }
+            JsonNode root = read(p, t);
+            if (p.nextToken() != null) {
+                throw new IllegalArgumentException("invalid character after top-level value");
+            }
+            return root;
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(message(e), e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(GoText.describe(e), e);
+        }
+    }
+
+    private static JsonNode read(JsonParser p, JsonToken t) throws IOException {
+        if (t == null) {
+            throw new IllegalArgumentException("unexpected end of JSON input");
+        }
+        switch (t) {
+            case START_OBJECT -> {
+                ObjectNode o = NODES.objectNode();
+                JsonToken k;
+                while ((k = p.nextToken()) == JsonToken.FIELD_NAME) {
+                    String key = p.currentName();
+                    o.set(key, read(p, p.nextToken()));
+                }
+                if (k != JsonToken.END_OBJECT) {
+                    throw new IllegalArgumentException("unexpected end of JSON input");
+                }
+                return o;
+            }
+            case START_ARRAY -> {
+                ArrayNode a = NODES.arrayNode();
+                JsonToken e;
+                while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+                    a.add(read(p, e));
+                }
+                return a;
+            }
+            case VALUE_STRING -> {
+                return NODES.textNode(p.getText());
+            }
+            case VALUE_NUMBER_INT -> {
+                return switch (p.getNumberType()) {
+                    case INT -> NODES.numberNode(p.getIntValue());
+                    case LONG -> NODES.numberNode(p.getLongValue());
+                    default -> NODES.numberNode(p.getBigIntegerValue());
+                };
+            }
+            case VALUE_NUMBER_FLOAT -> {
+                return NODES.numberNode(p.getDoubleValue());
+            }
+            case VALUE_TRUE -> {
+                return NODES.booleanNode(true);
+            }
+            case VALUE_FALSE -> {
+                return NODES.booleanNode(false);
+            }
+            case VALUE_NULL -> {
+                return NODES.nullNode();
+            }
+            default -> throw new IllegalArgumentException("unexpected token " + t);
+        }
+    }
+
+    private static String message(JsonProcessingException e) {
+        String text = GoText.oneLine(String.valueOf(e.getOriginalMessage()));
+        JsonLocation at = e.getLocation();
+        if (at != null && at.getLineNr() > 0) {
+            text += " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+        }
+        return text;
+    }
+
+    /**
+     * The value of {@code name} in {@code object} as Go's decoder finds it for a struct field: the exactly matching
+     * key, otherwise a key equal ignoring case (the last such key). JSON {@code null} counts as absent: returns null.
+     */
+    static JsonNode field(JsonNode object, String name) {
+        if (object == null || !object.isObject()) {
+            return null;
+        }
+        JsonNode found = object.get(name);
+        if (found == null) {
+            for (Map.Entry<String, JsonNode> e : object.properties()) {
+                if (e.getKey().equalsIgnoreCase(name)) {
+                    found = e.getValue();
+                }
+            }
+        }
+        return found == null || found.isNull() ? null : found;
+    }
+
+    /** The JSON type name Go uses in its "cannot unmarshal X into ..." errors. */
+    static String kind(JsonNode n) {
+        if (n.isObject()) {
+            return "object";
+        }
+        if (n.isArray()) {
+            return "array";
+        }
+        if (n.isTextual()) {
+            return "string";
+        }
+        if (n.isNumber()) {
+            return "number";
+        }
+        if (n.isBoolean()) {
+            return "bool";
+        }
+        return "null";
+    }
+
+    /** Go's {@code json: cannot unmarshal <kind> into Go struct field <struct>.<path> of type <type>}. */
+    static String typeError(JsonNode value, String struct, String path, String goType) {
+        String what = kind(value);
+        if (value.isNumber() && goType.equals("int")) {
+            what = "number " + value.asText();
+        }
+        return "json: cannot unmarshal " + what + " into Go struct field " + struct + "." + path + " of type "
+                + goType;
+    }
+
+    /** Go's {@code MarshalIndent(v, "", "    ")}: no trailing newline. */
+    static String pretty(Object value) {
+        StringBuilder sb = new StringBuilder(256);
+        write(sb, value, 0, true);
+        return sb.toString();
+    }
+
+    /** Go's {@code Marshal(v)}: compact, no trailing newline. */
+    static String compact(Object value) {
+        StringBuilder sb = new StringBuilder(128);
+        write(sb, value, 0, false);
+        return sb.toString();
+    }
+
+    private static void write(StringBuilder sb, Object v, int depth, boolean indent) {
+        if (v instanceof Map<?, ?> m) {
+            if (m.isEmpty()) {
+                sb.append("{}");
+                return;
+            }
+            sb.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!first) {
+                    sb.append(',');
+                }
+                first = false;
+                newline(sb, depth + 1, indent);
+                string(sb, String.valueOf(e.getKey()));
+                sb.append(indent ? ": " : ":");
+                write(sb, e.getValue(), depth + 1, indent);
+            }
+            newline(sb, depth, indent);
+            sb.append('}');
+        } else if (v instanceof List<?> l) {
+            if (l.isEmpty()) {
+                sb.append("[]");
+                return;
+            }
+            sb.append('[');
+            for (int i = 0; i < l.size(); i++) {
+                if (i > 0) {
+                    sb.append(',');
+                }
+                newline(sb, depth + 1, indent);
+                write(sb, l.get(i), depth + 1, indent);
+            }
+            newline(sb, depth, indent);
+            sb.append(']');
+        } else if (v instanceof String s) {
+            string(sb, s);
+        } else if (v == null) {
+            sb.append("null");
+        } else {
+            sb.append(v); // Number, Boolean
+        }
+    }
+
+    private static void newline(StringBuilder sb, int depth, boolean indent) {
+        if (indent) {
+            sb.append('\n');
+            for (int i = 0; i < depth; i++) {
+                sb.append("    ");
+            }
+        }
+    }
+
+    /** A JSON string literal with Go's escaping (including its HTML-safe escapes). */
+    static void string(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                case '\b' -> sb.append("\\b");
+                case '\f' -> sb.append("\\f");
+                default -> {
+                    if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == '\u2028' || c == '\u2029') {
+                        sb.append("\\u").append(HEX[c >> 12]).append(HEX[(c >> 8) & 0xf])
+                                .append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        sb.append('"');
+    }
+}
