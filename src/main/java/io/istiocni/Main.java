@@ -1,6 +1,7 @@
 package io.istiocni;
 
 import io.istiocni.cli.ModeSelector;
+import io.istiocni.cli.PluginCommand;
 import io.istiocni.cli.ProgramName;
 import io.istiocni.cli.TopCommand;
 import io.quarkus.runtime.Quarkus;
@@ -26,6 +27,9 @@ public class Main implements QuarkusApplication {
         List<String> effective = ModeSelector.effectiveArgs(ProgramName.argv0(), List.of(args),
                 System.getenv("CNI_COMMAND") != null);
         String[] argv = effective.toArray(String[]::new);
+        if (!effective.isEmpty() && effective.get(0).equals("plugin")) {
+            System.exit(PluginCommand.runPlugin()); // once per pod: not even picocli on this path
+        }
         if (!effective.isEmpty() && DAEMON_MODES.contains(effective.get(0))) {
             Quarkus.run(Main.class, argv);
             return;

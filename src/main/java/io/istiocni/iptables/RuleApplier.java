@@ -11,6 +11,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -80,6 +81,32 @@ public final class RuleApplier {
         routing.setUp(runner);
         logFinalState(tools);
         return outcome;
+    }
+
+    /**
+     * Checks, changing nothing, that every family with planned rules has them in place with no delta (the CNI
+     * plugin's CHECK). Returns what is missing or different, or empty when all is in place.
+     */
+    public Optional<String> verify(ApplyRequest request) {
+        CommandRunner runner = runners.apply(request.networkNamespace());
+        String lockFile = request.cniMode() ? request.networkNamespace() : null;
+        List<String> problems = new ArrayList<>();
+        for (Family family : request.settings().ipv6Enabled() ? List.of(Family.IPV4, Family.IPV6)
+                : List.of(Family.IPV4)) {
+            List<Rule> planned = request.rules().forFamily(family);
+            if (planned.isEmpty()) {
+                continue;
+            }
+            IptablesVariant variant =
+                    IptablesDetector.detect(runner, family, request.forceIptablesBinary(), lockFile);
+            StateCheck.FamilyState state = check(new Iptables(runner, variant, lockFile), planned);
+            if (!state.residue()) {
+                problems.add(label(family) + ": no rules");
+            } else if (state.delta()) {
+                problems.add(label(family) + ": " + (state.difference() == null ? "rules differ" : state.difference()));
+            }
+        }
+        return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
     }
 
     private ApplyOutcome applyRules(ApplyRequest request, Map<Family, Iptables> tools) {

@@ -1,0 +1,239 @@
+package io.istiocni.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The plugin as a container runtime runs it: a conflist of Debian's real {@code ptp} (with {@code host-local}
+ * IPAM) followed by {@code istio-cni}, each exec'd per the CNI spec, the pods served by fabric8's mock API server
+ * in CRUD mode through the kubeconfig the installer would write.
+ */
+@EnableKubernetesMockClient(crud = true)
+class PluginChainIT {
+
+    static KubernetesClient client;
+    static KubernetesMockServer server;
+
+    static final int APP_UID = 1000;
+
+    @TempDir
+    Path tmp;
+
+    private Path runDir;
+    private CniRuntime runtime;
+    private final List<Netns> namespaces = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws IOException {
+        assumeTrue(ItSupport.isRoot(), "needs root (network namespaces)");
+        runDir = Files.createDirectories(tmp.resolve("run"));
+        Files.writeString(runDir.resolve("istio-cni-kubeconfig"), kubeconfig(client.getMasterUrl().toString()));
+        runtime = new CniRuntime(CniRuntime.pluginDirWithIstioCni(tmp.resolve("bin")), conflist("10.253.0.0/24"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        namespaces.forEach(Netns::close);
+    }
+
+    /** The installer's kubeconfig shape; the mock serves a self-signed certificate, hence no CA check. */
+    static String kubeconfig(String server) {
+        return """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: local
+                  cluster:
+                    server: %s
+                    insecure-skip-tls-verify: true
+                users:
+                - name: istio-cni
+                  user:
+                    token: test-token
+                contexts:
+                - name: istio-cni-context
+                  context:
+                    cluster: local
+                    user: istio-cni
+                current-context: istio-cni-context
+                """.formatted(server.replaceAll("/$", ""));
+    }
+
+    JsonNode conflist(String subnet) throws IOException {
+        ObjectNode list = (ObjectNode) CniRuntime.JSON.readTree("""
+                {"cniVersion": "1.0.0", "name": "k8s-pod-network", "plugins": [
+                  {"type": "ptp", "ipMasq": false,
+                   "ipam": {"type": "host-local", "subnet": "%s", "dataDir": "%s"}},
+                  {"type": "istio-cni", "plugin_log_level": "debug", "cni_agent_run_dir": "%s",
+                   "exclude_namespaces": ["kube-system"], "pod_namespace": "istio-system"}
+                ]}
+                """.formatted(subnet, tmp.resolve("ipam"), runDir));
+        return list;
+    }
+
+    static Pod sidecarPod(String namespace, String name) {
+        return new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace)
+                .addToAnnotations("sidecar.istio.io/status", "{\"containers\":[\"istio-proxy\"]}")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer().withName("app").withImage("app").endContainer()
+                .addNewContainer().withName("istio-proxy").withImage("proxyv2").withArgs("proxy", "sidecar")
+                .endContainer()
+                .endSpec().build();
+    }
+
+    static Pod plainPod(String namespace, String name) {
+        return new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .withNewSpec().addNewContainer().withName("app").withImage("app").endContainer().endSpec().build();
+    }
+
+    static String cniArgs(String namespace, String name) {
+        return "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + namespace + ";K8S_POD_NAME=" + name
+                + ";K8S_POD_INFRA_CONTAINER_ID=0123456789abcdef;K8S_POD_UID=5e1a-uid";
+    }
+
+    /** A 1.x result with an empty {@code dns} means the same without it, and that is how CNI's library prints it. */
+    static JsonNode withoutEmptyDns(String result) throws IOException {
+        ObjectNode node = (ObjectNode) CniRuntime.JSON.readTree(result);
+        if (node.path("dns").isEmpty()) {
+            node.remove("dns");
+        }
+        return node;
+    }
+
+    Netns newNamespace() {
+        Netns ns = Netns.create();
+        namespaces.add(ns);
+        return ns;
+    }
+
+    @Test
+    void meshedPodGetsTheRulesAndItsTrafficIsCaptured() throws IOException {
+        client.pods().inNamespace("shop").resource(sidecarPod("shop", "web-1")).create();
+        Netns pod = newNamespace();
+        String containerId = "c0ffee" + pod.name().substring(4);
+
+        CniRuntime.ChainResult add = runtime.add(containerId, pod.path(), cniArgs("shop", "web-1"));
+        assertTrue(add.ok(), () -> "ADD failed in " + add.failedPlugin() + ":\n" + add.failure().describe());
+        assertEquals(withoutEmptyDns(add.runs().get(0).stdout()), add.result(),
+                "istio-cni must pass the previous result on unchanged");
+
+        String nat = pod.execOk("iptables-save", "-t", "nat").stdout();
+        assertTrue(nat.contains("-A OUTPUT -j ISTIO_OUTPUT"), nat);
+        assertTrue(nat.contains("-A PREROUTING -p tcp -j ISTIO_INBOUND"), nat);
+        assertTrue(nat.contains("-A ISTIO_INBOUND -p tcp -m tcp --dport 15020 -j RETURN"), nat);
+
+        // A peer on a second link stands in for "anywhere": without capture, it would answer itself.
+        Netns peer = newNamespace();
+        ItSupport.runOk("ip", "-n", pod.name(), "link", "add", "ext0", "type", "veth", "peer", "name", "ext0",
+                "netns", peer.name());
+        ItSupport.runOk("ip", "-n", pod.name(), "addr", "add", "10.254.7.2/24", "dev", "ext0");
+        ItSupport.runOk("ip", "-n", peer.name(), "addr", "add", "10.254.7.1/24", "dev", "ext0");
+        ItSupport.runOk("ip", "-n", pod.name(), "link", "set", "ext0", "up");
+        ItSupport.runOk("ip", "-n", peer.name(), "link", "set", "ext0", "up");
+        peer.startServer(-1, -1, "peer", "tcp:8080");
+        pod.startServer(1337, 1337, "proxy", "tcp:15001", "tcp:15006");
+        String answer = pod.client(APP_UID, APP_UID, "tcp", "10.254.7.1", 8080);
+        assertTrue(answer.startsWith("proxy tcp:15001"), answer);
+        assertTrue(peer.client(-1, -1, "tcp", "10.254.7.2", 9000).startsWith("proxy tcp:15006"));
+        assertTrue(pod.client(1337, 1337, "tcp", "10.254.7.1", 8080).startsWith("peer tcp:8080"));
+
+        CniRuntime.ChainResult del = runtime.del(containerId, pod.path(), cniArgs("shop", "web-1"), add.result());
+        assertTrue(del.ok(), () -> "DEL failed in " + del.failedPlugin() + ":\n" + del.failure().describe());
+        assertEquals("", del.runs().get(0).stdout(), "DEL prints nothing");
+    }
+
+    @Test
+    void podWithoutSidecarIsPassedThroughWithoutRules() throws IOException {
+        client.pods().inNamespace("plain").resource(plainPod("plain", "db-0")).create();
+        Netns pod = newNamespace();
+        String containerId = "beef" + pod.name().substring(4);
+        CniRuntime.ChainResult add = runtime.add(containerId, pod.path(), cniArgs("plain", "db-0"));
+        assertTrue(add.ok(), () -> "ADD failed in " + add.failedPlugin() + ":\n" + add.failure().describe());
+        assertEquals(withoutEmptyDns(add.runs().get(0).stdout()), add.result());
+        for (String save : List.of("iptables-nft-save", "iptables-legacy-save")) {
+            assertFalse(pod.execOk(save).stdout().contains("ISTIO"), save);
+        }
+        assertTrue(runtime.del(containerId, pod.path(), cniArgs("plain", "db-0"), add.result()).ok());
+    }
+
+    @Test
+    void delSucceedsForAGoneNamespaceAndPod() {
+        String conf = runtime.pluginConfig(istioEntry(), null).toString();
+        ItSupport.Result r = CniRuntime.exec(runtime.binary("istio-cni"),
+                runtime.env("DEL", "gone", "/var/run/netns/itc-does-not-exist", cniArgs("shop", "gone-0")), conf);
+        assertEquals(0, r.exit(), r.describe());
+        assertEquals("", r.stdout());
+    }
+
+    @Test
+    void fiftyConcurrentAddsAllGetTheirRules() throws Exception {
+        int n = 50;
+        runtime = new CniRuntime(CniRuntime.pluginDirWithIstioCni(tmp.resolve("bin")), conflist("10.253.64.0/18"));
+        List<Netns> pods = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            client.pods().inNamespace("load").resource(sidecarPod("load", "pod-" + i)).create();
+            pods.add(newNamespace());
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            List<Future<CniRuntime.ChainResult>> adds = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                adds.add(pool.submit(() -> runtime.add("load" + k, pods.get(k).path(), cniArgs("load", "pod-" + k))));
+            }
+            List<CniRuntime.ChainResult> results = new ArrayList<>();
+            for (Future<CniRuntime.ChainResult> f : adds) {
+                results.add(f.get());
+            }
+            for (int i = 0; i < n; i++) {
+                CniRuntime.ChainResult r = results.get(i);
+                int k = i;
+                assertTrue(r.ok(), () -> "ADD " + k + " failed in " + r.failedPlugin() + ":\n" + r.failure().describe());
+                String nat = pods.get(i).execOk("iptables-save", "-t", "nat").stdout();
+                assertTrue(nat.contains("-A ISTIO_OUTPUT -j ISTIO_REDIRECT"), "pod " + i + ":\n" + nat);
+            }
+            List<Future<CniRuntime.ChainResult>> dels = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                dels.add(pool.submit(() -> runtime.del("load" + k, pods.get(k).path(), cniArgs("load", "pod-" + k),
+                        results.get(k).result())));
+            }
+            for (Future<CniRuntime.ChainResult> f : dels) {
+                assertTrue(f.get().ok());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private JsonNode istioEntry() {
+        try {
+            return conflist("10.253.0.0/24").get("plugins").get(1);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}

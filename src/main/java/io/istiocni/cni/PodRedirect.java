@@ -1,0 +1,221 @@
+package io.istiocni.cni;
+
+import io.istiocni.cni.log.LogLevel;
+import io.istiocni.cni.log.PluginLog;
+import io.istiocni.iptables.ApplyException;
+import io.istiocni.iptables.ApplyOutcome;
+import io.istiocni.iptables.ApplyRequest;
+import io.istiocni.iptables.RuleApplier;
+import io.istiocni.kube.Kubeconfig;
+import io.istiocni.kube.KubeconfigException;
+import io.istiocni.kube.PodFetchException;
+import io.istiocni.kube.PodFetcher;
+import io.istiocni.kube.PodSource;
+import io.istiocni.netns.CommandFailedException;
+import io.istiocni.netns.IpFamilyDecision;
+import io.istiocni.netns.LocalAddresses;
+import io.istiocni.netns.NoLocalAddressException;
+import io.istiocni.netns.ProcessCommandRunner;
+import io.istiocni.pod.PodAnnotationException;
+import io.istiocni.pod.PodCapture;
+import io.istiocni.pod.PodManifest;
+import io.istiocni.pod.PodManifests;
+import io.istiocni.pod.PodSettings;
+import io.istiocni.rules.CaptureSettings;
+import io.istiocni.rules.RestoreRenderer;
+import io.istiocni.rules.RuleGenerator;
+import io.istiocni.rules.RuleSet;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.function.Function;
+
+/**
+ * ADD and CHECK for one pod (plugin.md section 7 steps 3-11, and 3.4): decide whether the pod is a sidecar pod,
+ * derive its capture settings with the shared pod code, and program (or verify) the rules in its network namespace
+ * with the shared apply code.
+ */
+public final class PodRedirect implements PodHandler, AutoCloseable {
+
+    static final String AGENT_POD_PREFIX = "istio-cni-node-";
+
+    private final PluginLog log;
+    private final Function<Kubeconfig, PodSource> pods;
+    private final RuleApplier applier;
+
+    /** The production wiring: stderr/file/socket logging, the API server from the kubeconfig, tools as processes. */
+    public PodRedirect() {
+        this(new PluginLog(), null, new RuleApplier());
+    }
+
+    /**
+     * @param pods how to reach the API server for a kubeconfig; null means {@link PodFetcher} with Istio's bounded
+     *             retry, logging failed attempts to {@code log}
+     */
+    PodRedirect(PluginLog log, Function<Kubeconfig, PodSource> pods, RuleApplier applier) {
+        this.log = log;
+        this.pods = pods;
+        this.applier = applier;
+    }
+
+    @Override
+    public void add(AddRequest request) throws CniException {
+        Prepared prepared = prepare(request, "ADD");
+        if (prepared == null) {
+            return;
+        }
+        log.info("programming iptables rules", labels(request));
+        if (log.enabled(LogLevel.DEBUG)) {
+            log.debug("rules:\n" + RestoreRenderer.render(prepared.rules().ipv4())
+                    + RestoreRenderer.render(prepared.rules().ipv6()), labels(request));
+        }
+        try {
+            ApplyOutcome outcome = applier.apply(new ApplyRequest(prepared.rules(), prepared.settings(),
+                    request.netns(), true, false, false, false, ""));
+            log.info(outcome == ApplyOutcome.ALREADY_IN_PLACE ? "iptables rules already in place"
+                    : "iptables rules programmed", labels(request));
+        } catch (ApplyException e) {
+            throw CniException.internal(e.getMessage());
+        }
+    }
+
+    @Override
+    public void check(AddRequest request) throws CniException {
+        Prepared prepared = prepare(request, "CHECK");
+        if (prepared == null) {
+            return;
+        }
+        try {
+            var problem = applier.verify(new ApplyRequest(prepared.rules(), prepared.settings(), request.netns(),
+                    true, false, false, false, ""));
+            if (problem.isPresent()) {
+                throw CniException.internal("istio-cni rules are not in place in " + request.netns() + ": "
+                        + problem.get());
+            }
+        } catch (ApplyException e) {
+            throw CniException.internal(e.getMessage());
+        }
+    }
+
+    @Override
+    public void failed(String command, CniException error) {
+        log.error(command + " failed: " + error.getMessage());
+    }
+
+    @Override
+    public void close() {
+        log.close();
+    }
+
+    private record Prepared(CaptureSettings settings, RuleSet rules) {
+    }
+
+    /** Steps 3-10 and the namespace part of 11: the settings and rules for this pod, or null to leave it alone. */
+    private Prepared prepare(AddRequest request, String command) throws CniException {
+        NetConf conf = request.conf();
+        String name = request.podName();
+        String namespace = request.podNamespace();
+        if (name.startsWith(AGENT_POD_PREFIX) && !conf.podNamespace().isEmpty()
+                && namespace.equals(conf.podNamespace())) {
+            return null; // the node agent's own pod: it writes the kubeconfig, so it must start without one
+        }
+        Kubeconfig kubeconfig;
+        try {
+            kubeconfig = Kubeconfig.load(Path.of(conf.kubeconfigPath()));
+        } catch (KubeconfigException | RuntimeException e) {
+            throw CniException.internal("failed to createNewK8sClient: " + e.getMessage());
+        }
+        log.configure(conf.logLevel(), pathOrNull(conf.logDir()), pathOrNull(conf.logSocketPath()));
+        conf.warnings().forEach(w -> log.warn(w));
+        log.debug(command + " config", "netns", request.netns(), "if", request.ifName(), "container",
+                request.containerId());
+        if (name.isEmpty() || namespace.isEmpty()) {
+            log.debug("Not a kubernetes pod");
+            return null;
+        }
+        if (conf.excludeNamespaces().contains(namespace)) {
+            log.info("pod namespace " + namespace + " excluded", labels(request));
+            return null;
+        }
+        PodManifest pod = fetch(kubeconfig, namespace, name, request);
+        PodCapture.Decision decision;
+        try {
+            decision = PodCapture.decide(pod);
+        } catch (PodAnnotationException e) {
+            throw CniException.internal(e.getMessage());
+        }
+        if (decision instanceof PodCapture.Skip skip) {
+            log.info("pod left alone: " + skip.message(), labels(request));
+            return null;
+        }
+        PodSettings podSettings = ((PodCapture.Capture) decision).settings();
+        podSettings.warnings().forEach(w -> log.warn(w, labels(request)));
+        if (conf.nativeNftables()) {
+            throw CniException.internal("native nftables is not supported");
+        }
+        openNetns(request.netns());
+        boolean ipv6 = ipv6(request, podSettings.dualStack());
+        CaptureSettings settings = podSettings.toCaptureSettings(request.env(), ipv6);
+        return new Prepared(settings, RuleGenerator.generate(settings));
+    }
+
+    private PodManifest fetch(Kubeconfig kubeconfig, String namespace, String name, AddRequest request)
+            throws CniException {
+        String json;
+        if (pods != null) {
+            json = fetchFrom(pods.apply(kubeconfig), namespace, name);
+        } else {
+            try (PodFetcher fetcher = new PodFetcher(kubeconfig, (level, msg) -> log.log(level, msg, labels(request)))) {
+                json = fetchFrom(fetcher, namespace, name);
+            }
+        }
+        try {
+            PodManifest pod = PodManifests.parse(json);
+            log.debug("pod fetched", labels(request));
+            return pod;
+        } catch (IllegalArgumentException e) {
+            throw CniException.internal("pod " + namespace + "/" + name + " from the API server: " + e.getMessage());
+        }
+    }
+
+    private static String fetchFrom(PodSource source, String namespace, String name) throws CniException {
+        try {
+            return source.getPodJson(namespace, name);
+        } catch (PodFetchException e) {
+            throw CniException.internal(e.getMessage());
+        }
+    }
+
+    private static void openNetns(String netns) throws CniException {
+        try (FileChannel ignored = FileChannel.open(Path.of(netns), StandardOpenOption.READ)) {
+            // opened: it exists and is readable
+        } catch (IOException | RuntimeException e) {
+            throw CniException.internal("failed to open netns \"" + netns + "\": " + e.getMessage());
+        }
+    }
+
+    /** plugin.md 7.9: the prevResult's addresses decide; without them, the namespace's interfaces. */
+    private static boolean ipv6(AddRequest request, boolean dualStack) throws CniException {
+        if (!request.prevResultAddresses().isEmpty()) {
+            return PodCapture.ipv6FromPodIps(request.prevResultAddresses(), dualStack)
+                    .orElseThrow(() -> CniException.internal(PodCapture.NO_VALID_ADDRESS));
+        }
+        try {
+            return IpFamilyDecision.ipv6Enabled(LocalAddresses.list(new ProcessCommandRunner(request.netns())),
+                    dualStack);
+        } catch (NoLocalAddressException e) {
+            throw CniException.internal(PodCapture.NO_VALID_ADDRESS);
+        } catch (CommandFailedException e) {
+            throw CniException.internal("failed to list the addresses in " + request.netns() + ": " + e.getMessage());
+        }
+    }
+
+    private static String[] labels(AddRequest request) {
+        return new String[] {"pod", request.podNamespace() + "/" + request.podName(), "netns", request.netns()};
+    }
+
+    private static Path pathOrNull(String path) {
+        return path == null || path.isEmpty() ? null : Path.of(path);
+    }
+}
