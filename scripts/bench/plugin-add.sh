@@ -60,7 +60,7 @@ for i in $(seq "$RUNS"); do
   t0=$(date +%s%N)
   result=$(CNI_COMMAND=ADD /usr/bin/time -f '%M' -o "$WORK/ptp.rss" /usr/lib/cni/ptp <<<"$PTP_CONF")
   t1=$(date +%s%N)
-  conf='{"cniVersion":"1.0.0","name":"bench","type":"istio-cni","cni_agent_run_dir":"'$WORK/run'","exclude_namespaces":["kube-system"],"prevResult":'$result'}'
+  conf='{"cniVersion":"1.0.0","name":"bench","type":"istio-cni","cni_agent_run_dir":"'$WORK/run'","plugin_log_level":"'${LOG_LEVEL:-info}'","exclude_namespaces":["kube-system"],"prevResult":'$result'}'
   t2=$(date +%s%N)
   CNI_COMMAND=ADD /usr/bin/time -f '%M' -o "$WORK/cni.rss" "$WORK/bin/istio-cni" <<<"$conf" >"$WORK/out" 2>"$WORK/err" \
     || { echo "istio-cni ADD failed:"; cat "$WORK/out" "$WORK/err"; exit 1; }
@@ -68,6 +68,7 @@ for i in $(seq "$RUNS"); do
   ptp_ms+=($((t1 - t0))); cni_ms+=($((t3 - t2)))
   ptp_kb+=($(tail -n1 "$WORK/ptp.rss")); cni_kb+=($(tail -n1 "$WORK/cni.rss"))
   CNI_COMMAND=DEL /usr/lib/cni/ptp <<<"$PTP_CONF" >/dev/null || true
+  [ -n "${KEEP_LOG:-}" ] && cp "$WORK/err" "$KEEP_LOG"
   ip netns del "$NS"
 done
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }

@@ -49,6 +49,12 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
         this(new PluginLog(), null, new RuleApplier());
     }
 
+    /** The production wiring with the log's stderr sink replaced (the AOT training run discards it). */
+    public PodRedirect(java.io.PrintStream logSink) {
+        this(new PluginLog(logSink, java.time.Clock.systemUTC(), PluginLog.MAX_FILE_BYTES, PluginLog.SOCKET_TIMEOUT),
+                null, new RuleApplier());
+    }
+
     /**
      * @param pods how to reach the API server for a kubeconfig; null means {@link PodFetcher} with Istio's bounded
      *             retry, logging failed attempts to {@code log}

@@ -79,7 +79,6 @@ public final class RuleApplier {
         }
         ApplyOutcome outcome = applyRules(request, tools);
         routing.setUp(runner);
-        logFinalState(tools);
         return outcome;
     }
 
@@ -232,13 +231,6 @@ public final class RuleApplier {
         args.add(rule.table());
         args.addAll(rule.commandWords(operation, false));
         return args;
-    }
-
-    private static void logFinalState(Map<Family, Iptables> tools) {
-        if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
-            tools.forEach((family, ipt) -> LOG.log(System.Logger.Level.DEBUG, "{0} state:\n{1}", label(family),
-                    ipt.save().stdout()));
-        }
     }
 
     private static ApplyException failure(List<String> command, CommandRunner.Result r) {

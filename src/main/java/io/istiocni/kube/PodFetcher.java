@@ -2,38 +2,30 @@ package io.istiocni.kube;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.lang.System.Logger.Level;
 import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger.Level;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 
 /**
- * Fetches a pod from the API server with the JDK's HTTP client (plugin.md 7.6): {@code GET
+ * Fetches a pod from the API server (plugin.md 7.6): {@code GET
  * /api/v1/namespaces/<ns>/pods/<name>} with the kubeconfig's credentials, up to 30 attempts 1 second apart, each
  * bounded to 2 seconds (connect and response, difference D8), every failure retried. The first failure is logged as
  * a warning, later ones at debug; after the last one the fetch fails with its text.
  *
- * <p>Creating a fetcher contacts nothing and does no TLS work: the HTTP client (with a two-thread daemon executor)
- * and the TLS context are made on the first fetch, so a plugin run that never fetches pays nothing for them.
+ * <p>Creating a fetcher contacts nothing and does no TLS work: the TLS context is made on the first fetch, so a
+ * plugin run that never fetches pays nothing for it.
  */
 public final class PodFetcher implements PodSource, AutoCloseable {
 
@@ -50,8 +42,7 @@ public final class PodFetcher implements PodSource, AutoCloseable {
     private final Duration interval;
     private final Duration attemptTimeout;
 
-    private HttpClient client;
-    private ThreadPoolExecutor executor;
+    private SSLContext sslContext;
 
     /** Istio's bounds: 30 attempts, 1 s apart, 2 s each. */
     public PodFetcher(Kubeconfig config, FetchLog log) {
@@ -78,17 +69,6 @@ public final class PodFetcher implements PodSource, AutoCloseable {
             throw new PodFetchException("resource name may not be empty", 0);
         }
         URI uri = URI.create(config.server() + "/api/v1/namespaces/" + segment(namespace) + "/pods/" + segment(name));
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
-                .GET()
-                .timeout(attemptTimeout)
-                .header("Accept", "application/json")
-                .header("User-Agent", "istio-cni");
-        if (config.token() != null) {
-            builder.header("Authorization", "Bearer " + config.token());
-        }
-        HttpRequest request = builder.build();
-        HttpClient http = client();
-
         String lastMessage = null;
         int lastStatus = 0;
         for (int attempt = 1; attempt <= attempts; attempt++) {
@@ -96,30 +76,32 @@ public final class PodFetcher implements PodSource, AutoCloseable {
                 sleep(interval);
             }
             long deadline = System.nanoTime() + attemptTimeout.toNanos();
-            CompletableFuture<HttpResponse<String>> future;
             try {
-                future = http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
-            } catch (RuntimeException e) {
-                throw new PodFetchException("Get \"" + uri + "\": " + oneLine(String.valueOf(e.getMessage())), 0);
-            }
-            try {
-                HttpResponse<String> response = future.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-                if (response.statusCode() == 200) {
-                    return response.body();
+                HttpURLConnection connection = open(uri, deadline);
+                Thread watchdog = abortAt(connection, deadline);
+                try {
+                    int status = connection.getResponseCode();
+                    if (status == 200) {
+                        return readBody(connection.getInputStream());
+                    }
+                    lastStatus = status;
+                    InputStream error = connection.getErrorStream();
+                    lastMessage = apiError(status, error == null ? "" : readBody(error), name);
+                } finally {
+                    watchdog.interrupt();
+                    connection.disconnect();
                 }
-                lastStatus = response.statusCode();
-                lastMessage = apiError(response.statusCode(), response.body(), name);
-            } catch (TimeoutException e) {
-                future.cancel(true);
+            } catch (SocketTimeoutException e) {
                 lastStatus = 0;
-                lastMessage = "Get \"" + uri + "\": no response within " + format(attemptTimeout);
-            } catch (ExecutionException e) {
+                lastMessage = "Get \"" + uri + "\": " + (String.valueOf(e.getMessage()).contains("connect")
+                        ? "dial tcp " + hostPort(uri) + ": i/o timeout (connect took more than "
+                                + format(attemptTimeout) + ")"
+                        : "no response within " + format(attemptTimeout));
+            } catch (IOException | RuntimeException e) {
                 lastStatus = 0;
-                lastMessage = "Get \"" + uri + "\": " + transportError(e.getCause(), uri, deadline);
-            } catch (InterruptedException e) {
-                future.cancel(true);
-                Thread.currentThread().interrupt();
-                throw new PodFetchException("interrupted while fetching pod " + namespace + "/" + name, 0);
+                lastMessage = "Get \"" + uri + "\": " + (System.nanoTime() - deadline >= 0
+                        ? "no response within " + format(attemptTimeout) // closed by the watchdog
+                        : transportError(e, uri));
             }
             if (attempt < attempts) {
                 log.log(attempt == 1 ? Level.WARNING : Level.DEBUG, "failed to get pod " + namespace + "/" + name
@@ -129,42 +111,76 @@ public final class PodFetcher implements PodSource, AutoCloseable {
         throw new PodFetchException(lastMessage, lastStatus);
     }
 
-    /** Stops the HTTP client and its threads (they are daemon threads: a plugin process may also just exit). */
+    /** Nothing to release: each attempt opens and closes its own connection. */
     @Override
-    public synchronized void close() {
-        if (client != null) {
-            client.shutdownNow();
-            executor.shutdownNow();
-            client = null;
+    public void close() {
+    }
+
+    /**
+     * One connection, bounded by {@code deadline} for the connect and the response together. The JDK's
+     * {@code HttpURLConnection} is used rather than {@code java.net.http.HttpClient}, whose set-up (selector
+     * thread, executor, default TLS context) costs the plugin about 200 ms of start-up per pod.
+     */
+    private HttpURLConnection open(URI uri, long deadline) throws IOException, PodFetchException {
+        HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
+        if (connection instanceof HttpsURLConnection https) {
+            https.setSSLSocketFactory(tls().getSocketFactory());
+            if (config.insecureSkipTlsVerify()) {
+                https.setHostnameVerifier((host, session) -> true);
+            }
+        }
+        connection.setInstanceFollowRedirects(false);
+        connection.setUseCaches(false);
+        connection.setRequestProperty("Accept", "application/json");
+        connection.setRequestProperty("User-Agent", "istio-cni");
+        if (config.token() != null) {
+            connection.setRequestProperty("Authorization", "Bearer " + config.token());
+        }
+        connection.setConnectTimeout(remainingMillis(deadline));
+        connection.setReadTimeout(remainingMillis(deadline));
+        connection.connect();
+        return connection;
+    }
+
+    /**
+     * The read timeout bounds each read, not the whole response: a server that trickles bytes could hold an attempt
+     * past its bound. This daemon thread closes the connection at the deadline unless interrupted first.
+     */
+    private static Thread abortAt(HttpURLConnection connection, long deadline) {
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                connection.disconnect();
+            } catch (InterruptedException e) {
+                // the attempt finished in time
+            }
+        }, "istio-cni-fetch-deadline");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        return watchdog;
+    }
+
+    private static int remainingMillis(long deadline) {
+        long ms = (deadline - System.nanoTime()) / 1_000_000;
+        return (int) Math.max(1, Math.min(ms, Integer.MAX_VALUE));
+    }
+
+    private static String readBody(InputStream in) throws IOException {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 
-    private synchronized HttpClient client() throws PodFetchException {
-        if (client == null) {
-            HttpClient.Builder builder = HttpClient.newBuilder()
-                    .version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(attemptTimeout)
-                    .followRedirects(HttpClient.Redirect.NEVER)
-                    .proxy(HttpClient.Builder.NO_PROXY);
-            if (config.https()) {
-                try {
-                    builder.sslContext(KubeTls.context(config));
-                } catch (GeneralSecurityException e) {
-                    throw new PodFetchException("cannot set up TLS for " + config.server() + ": "
-                            + oneLine(String.valueOf(e.getMessage())), 0);
-                }
+    private synchronized SSLContext tls() throws PodFetchException {
+        if (sslContext == null) {
+            try {
+                sslContext = KubeTls.context(config);
+            } catch (GeneralSecurityException e) {
+                throw new PodFetchException("cannot set up TLS for " + config.server() + ": "
+                        + oneLine(String.valueOf(e.getMessage())), 0);
             }
-            ThreadPoolExecutor pool = new ThreadPoolExecutor(2, 2, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                    r -> {
-                        Thread t = new Thread(r, "istio-cni-http");
-                        t.setDaemon(true);
-                        return t;
-                    });
-            pool.allowCoreThreadTimeOut(true);
-            executor = pool;
-            client = builder.executor(pool).build();
         }
-        return client;
+        return sslContext;
     }
 
     /**
@@ -204,19 +220,8 @@ public final class PodFetcher implements PodSource, AutoCloseable {
         return generic + " (get pods " + name + ")";
     }
 
-    /**
-     * A transport failure as one line. The JDK's client reports a failed connect without its reason (a bare
-     * {@code ConnectException}); then one plain TCP connect, within what is left of the attempt, finds it, and the
-     * text reads like Go's: {@code dial tcp 10.96.0.1:443: connect: connection refused}.
-     */
-    private String transportError(Throwable t, URI uri, long deadline) {
-        if (t instanceof HttpConnectTimeoutException) {
-            return "dial tcp " + hostPort(uri) + ": i/o timeout (connect took more than " + format(attemptTimeout)
-                    + ")";
-        }
-        if (t instanceof HttpTimeoutException) {
-            return "no response within " + format(attemptTimeout);
-        }
+    /** A transport failure as one line, worded like Go's: {@code dial tcp 10.96.0.1:443: connect: connection refused}. */
+    private static String transportError(Throwable t, URI uri) {
         String deepest = null;
         boolean connect = false;
         boolean tls = false;
@@ -227,35 +232,17 @@ public final class PodFetcher implements PodSource, AutoCloseable {
                 deepest = c.getMessage();
             }
         }
+        if (t instanceof UnknownHostException) {
+            return "dial tcp: lookup " + uri.getHost() + ": no such host";
+        }
         if (tls) {
             return "tls: " + oneLine(deepest == null ? t.getClass().getSimpleName() : deepest);
         }
         if (connect) {
-            return deepest == null ? probeConnect(uri, deadline)
-                    : "dial tcp " + hostPort(uri) + ": connect: " + lowerFirst(oneLine(deepest));
+            return "dial tcp " + hostPort(uri) + ": connect: "
+                    + (deepest == null ? "failed" : lowerFirst(oneLine(deepest)));
         }
         return oneLine(deepest == null ? t.getClass().getSimpleName() : deepest);
-    }
-
-    private String probeConnect(URI uri, long deadline) {
-        String hostPort = hostPort(uri);
-        long ms = (deadline - System.nanoTime()) / 1_000_000;
-        if (ms < 1) {
-            return "dial tcp " + hostPort + ": connect failed";
-        }
-        String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1)
-                : uri.getHost();
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(host, port(uri)), (int) Math.min(ms, Integer.MAX_VALUE));
-            return "dial tcp " + hostPort + ": connect failed";
-        } catch (UnknownHostException e) {
-            return "dial tcp: lookup " + host + ": no such host";
-        } catch (SocketTimeoutException e) {
-            return "dial tcp " + hostPort + ": i/o timeout";
-        } catch (IOException | RuntimeException e) {
-            return "dial tcp " + hostPort + ": connect: "
-                    + (e.getMessage() == null ? "failed" : lowerFirst(oneLine(e.getMessage())));
-        }
     }
 
     private static String hostPort(URI uri) {

@@ -166,6 +166,30 @@ class PluginChainIT {
     }
 
     @Test
+    void checkVerifiesTheRulesArePresent() throws IOException {
+        client.pods().inNamespace("shop").resource(sidecarPod("shop", "api-0")).create();
+        Netns pod = newNamespace();
+        String containerId = "cafe" + pod.name().substring(4);
+        CniRuntime.ChainResult add = runtime.add(containerId, pod.path(), cniArgs("shop", "api-0"));
+        assertTrue(add.ok(), () -> "ADD failed in " + add.failedPlugin() + ":\n" + add.failure().describe());
+        String conf = runtime.pluginConfig(istioEntry(), add.result()).toString();
+        ItSupport.Result check = CniRuntime.exec(runtime.binary("istio-cni"),
+                runtime.env("CHECK", containerId, pod.path(), cniArgs("shop", "api-0")), conf);
+        assertEquals(0, check.exit(), check.describe());
+        assertEquals("", check.stdout());
+
+        pod.execOk("iptables", "-t", "nat", "-D", "OUTPUT", "-j", "ISTIO_OUTPUT");
+        ItSupport.Result drifted = CniRuntime.exec(runtime.binary("istio-cni"),
+                runtime.env("CHECK", containerId, pod.path(), cniArgs("shop", "api-0")), conf);
+        assertEquals(1, drifted.exit(), drifted.describe());
+        JsonNode error = CniRuntime.JSON.readTree(drifted.stdout());
+        assertEquals(999, error.get("code").asInt());
+        assertTrue(error.get("msg").asText().startsWith("istio-cni rules are not in place in " + pod.path()),
+                error.toString());
+        assertTrue(runtime.del(containerId, pod.path(), cniArgs("shop", "api-0"), add.result()).ok());
+    }
+
+    @Test
     void podWithoutSidecarIsPassedThroughWithoutRules() throws IOException {
         client.pods().inNamespace("plain").resource(plainPod("plain", "db-0")).create();
         Netns pod = newNamespace();
