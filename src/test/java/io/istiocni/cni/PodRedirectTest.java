@@ -1,0 +1,152 @@
+package io.istiocni.cni;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.istiocni.cni.log.PluginLog;
+import io.istiocni.iptables.RuleApplier;
+import io.istiocni.kube.PodFetchException;
+import io.istiocni.netns.CommandRunner;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The ADD decision flow of plugin.md section 7 with a fake API server and fake iptables tools. */
+class PodRedirectTest {
+
+    @TempDir
+    Path dir;
+
+    final List<String> fetched = new ArrayList<>();
+    final List<List<String>> commands = new ArrayList<>();
+    String podJson;
+    PodFetchException fetchError;
+
+    static final String SIDECAR = """
+            {"kind":"Pod","metadata":{"name":"web-1","namespace":"shop","annotations":{"sidecar.istio.io/status":"{}"}},
+             "spec":{"containers":[{"name":"app"},{"name":"istio-proxy"}]}}""";
+
+    @BeforeEach
+    void kubeconfig() throws IOException {
+        Files.writeString(dir.resolve("istio-cni-kubeconfig"), """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: local, cluster: {server: "https://10.96.0.1:443", insecure-skip-tls-verify: true}}]
+                users: [{name: istio-cni, user: {token: t}}]
+                contexts: [{name: c, context: {cluster: local, user: istio-cni}}]
+                current-context: c
+                """);
+    }
+
+    PodRedirect handler() {
+        PluginLog log = new PluginLog(new PrintStream(OutputStream.nullOutputStream()), Clock.systemUTC(), 1 << 20,
+                Duration.ofSeconds(1));
+        CommandRunner fake = new CommandRunner() {
+            @Override
+            public Result run(List<String> argv, Map<String, String> extraEnv, String stdin) {
+                commands.add(argv);
+                String out = argv.size() == 2 && argv.get(1).equals("--version") ? "iptables-nft-save v1.8.9 (nf_tables)"
+                        : "";
+                return new Result(argv.get(0).contains("legacy") ? 1 : 0, out, "");
+            }
+        };
+        return new PodRedirect(log, kc -> (namespace, name) -> {
+            fetched.add(namespace + "/" + name);
+            if (fetchError != null) {
+                throw fetchError;
+            }
+            return podJson;
+        }, new RuleApplier(path -> fake));
+    }
+
+    AddRequest request(String extraConf, String namespace, String name, String netns) throws Exception {
+        JsonNode conf = new ObjectMapper().readTree("""
+                {"cniVersion":"1.0.0","name":"net","type":"istio-cni","cni_agent_run_dir":"%s",
+                 "exclude_namespaces":["kube-system"],"pod_namespace":"istio-system"%s}""".formatted(dir, extraConf));
+        JsonNode prev = new ObjectMapper().readTree("""
+                {"cniVersion":"1.0.0","ips":[{"address":"10.0.0.2/24"}]}""");
+        return new AddRequest(NetConf.parse(conf), CniResult.parse(prev, "1.0.0"), name, namespace, netns, "c1",
+                "eth0", CniArgs.EMPTY, Map.of());
+    }
+
+    @Test
+    void theAgentsOwnPodNeedsNoKubeconfig() throws Exception {
+        Files.delete(dir.resolve("istio-cni-kubeconfig"));
+        handler().add(request("", "istio-system", "istio-cni-node-x7z", "/proc/self/ns/net"));
+        assertTrue(fetched.isEmpty());
+    }
+
+    @Test
+    void aMissingKubeconfigBlocksEveryOtherPod() throws Exception {
+        Files.delete(dir.resolve("istio-cni-kubeconfig"));
+        CniException e = assertThrows(CniException.class, () -> handler().add(request("", "", "", "/x")));
+        assertTrue(e.getMessage().startsWith("failed to createNewK8sClient: "), e.getMessage());
+    }
+
+    @Test
+    void nonKubernetesAndExcludedPodsAreNotFetched() throws Exception {
+        handler().add(request("", "", "", "/x"));
+        handler().add(request("", "kube-system", "coredns-1", "/x"));
+        assertTrue(fetched.isEmpty());
+        assertTrue(commands.isEmpty());
+    }
+
+    @Test
+    void theFetchErrorIsTheCniError() throws Exception {
+        fetchError = new PodFetchException("pods \"web-1\" is forbidden: nope", 403);
+        CniException e = assertThrows(CniException.class, () -> handler().add(request("", "shop", "web-1", "/x")));
+        assertEquals(999, e.code());
+        assertEquals("pods \"web-1\" is forbidden: nope", e.getMessage());
+    }
+
+    @Test
+    void skippedPodsGetNoRulesEvenWithABadNetns() throws Exception {
+        podJson = """
+                {"kind":"Pod","metadata":{"name":"db","namespace":"shop"},"spec":{"containers":[{"name":"db"}]}}""";
+        handler().add(request(",\"native_nftables\":true", "shop", "db", "/no/such/netns"));
+        assertEquals(List.of("shop/db"), fetched);
+        assertTrue(commands.isEmpty());
+    }
+
+    @Test
+    void annotationErrorsAndNativeNftablesFailTheAdd() throws Exception {
+        podJson = SIDECAR.replace("\"{}\"", "\"{}\",\"traffic.sidecar.istio.io/excludeInboundPorts\":\"80,x\"");
+        CniException bad = assertThrows(CniException.class, () -> handler().add(request("", "shop", "web-1", "/x")));
+        assertTrue(bad.getMessage().startsWith("annotation value error for value excludeInboundPorts;"),
+                bad.getMessage());
+        podJson = SIDECAR;
+        CniException nft = assertThrows(CniException.class,
+                () -> handler().add(request(",\"native_nftables\":true", "shop", "web-1", "/x")));
+        assertEquals("native nftables is not supported", nft.getMessage());
+    }
+
+    @Test
+    void anUnopenableNetnsIsNamed() throws Exception {
+        podJson = SIDECAR;
+        CniException e = assertThrows(CniException.class,
+                () -> handler().add(request("", "shop", "web-1", "/no/such/netns")));
+        assertTrue(e.getMessage().startsWith("failed to open netns \"/no/such/netns\""), e.getMessage());
+    }
+
+    @Test
+    void sidecarPodRulesAreRestoredIntoItsNamespace() throws Exception {
+        podJson = SIDECAR;
+        Path netns = Files.createFile(dir.resolve("netns"));
+        handler().add(request("", "shop", "web-1", netns.toString()));
+        assertTrue(commands.stream().anyMatch(c -> c.get(0).equals("iptables-nft-restore")), commands.toString());
+        assertTrue(commands.stream().noneMatch(c -> c.get(0).startsWith("ip6tables")), "IPv4 pod: " + commands);
+    }
+}
