@@ -1,0 +1,169 @@
+package io.istiocni.install;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The only I/O of the installer's core (install.md 5.1, 7.5): atomic writes (temporary file {@code <name>.tmp.<random>}
+ * in the same directory, explicit mode, write, fsync, rename over the target; the temporary file removed on failure),
+ * the atomic copy of an executable, and reading a directory's regular files.
+ */
+public final class AtomicFiles {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private AtomicFiles() {
+    }
+
+    /** Writes {@code content} to {@code target} atomically with the permission bits {@code mode} (umask ignored). */
+    public static void write(Path target, byte[] content, int mode) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = dir.resolve(target.getFileName() + ".tmp." + Long.toUnsignedString(RANDOM.nextLong(), 36));
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                Files.setPosixFilePermissions(tmp, permissions(mode));
+                ByteBuffer buf = ByteBuffer.wrap(content);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        fsyncDir(dir);
+    }
+
+    /**
+     * Writes {@code content} over the existing file {@code target}, keeping its mode (chained configs, 7.5).
+     *
+     * @throws NoSuchFileException when the target no longer exists ("removed during configuration"): it is not
+     *                             re-created
+     */
+    public static void replace(Path target, byte[] content, int fallbackMode) throws IOException {
+        int mode = modeOf(target, fallbackMode);
+        if (!Files.exists(target)) {
+            throw new NoSuchFileException(target.toString(), null, "removed during configuration");
+        }
+        write(target, content, mode);
+    }
+
+    /** Renames {@code from} to {@code to} atomically (replacing {@code to}). */
+    public static void rename(Path from, Path to) throws IOException {
+        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        fsyncDir(to.toAbsolutePath().getParent());
+    }
+
+    /**
+     * Copies the executable {@code source} into {@code targetDir} under the same name, atomically and with the
+     * source's mode (5.1); leftovers {@code <name>.tmp.*} of an interrupted copy are removed first.
+     *
+     * @return false when the target already had the same content and mode (nothing written)
+     */
+    public static boolean copyExecutable(Path source, Path targetDir) throws IOException {
+        String name = source.getFileName().toString();
+        removeLeftovers(targetDir, name);
+        byte[] bytes = Files.readAllBytes(source);
+        int mode = modeOf(source, 0755);
+        Path target = targetDir.resolve(name);
+        if (Files.isRegularFile(target) && modeOf(target, -1) == mode
+                && java.util.Arrays.equals(Files.readAllBytes(target), bytes)) {
+            return false;
+        }
+        write(target, bytes, mode);
+        return true;
+    }
+
+    /** Removes {@code <name>.tmp.*} in {@code dir}; failures are ignored (the caller may log). */
+    public static void removeLeftovers(Path dir, String name) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, glob(name) + ".tmp.*")) {
+            for (Path p : ds) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // only logged by Istio
+                }
+            }
+        } catch (IOException ignored) {
+            // the directory may not exist yet
+        }
+    }
+
+    /**
+     * The regular files directly in {@code dir} (symbolic links followed, directories left out), name to content,
+     * sorted by name; a null content for a file that could not be read.
+     */
+    public static Map<String, byte[]> readRegularFiles(Path dir) throws IOException {
+        Map<String, byte[]> out = new TreeMap<>(ConfJson::compareBytes);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                if (!Files.isRegularFile(p)) {
+                    continue;
+                }
+                byte[] content;
+                try {
+                    content = Files.readAllBytes(p);
+                } catch (IOException e) {
+                    content = null;
+                }
+                out.put(p.getFileName().toString(), content);
+            }
+        }
+        return out;
+    }
+
+    /** The permission bits of {@code file}, or {@code fallback} when they cannot be read. */
+    public static int modeOf(Path file, int fallback) {
+        try {
+            int mode = 0;
+            for (PosixFilePermission p : Files.getPosixFilePermissions(file)) {
+                mode |= 1 << (8 - p.ordinal());
+            }
+            return mode;
+        } catch (IOException | UnsupportedOperationException e) {
+            return fallback;
+        }
+    }
+
+    static Set<PosixFilePermission> permissions(int mode) {
+        Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
+        for (PosixFilePermission p : PosixFilePermission.values()) {
+            if ((mode & (1 << (8 - p.ordinal()))) != 0) {
+                set.add(p);
+            }
+        }
+        return set;
+    }
+
+    /** Mode bits as {@code rw-r--r--}. */
+    public static String describe(int mode) {
+        return PosixFilePermissions.toString(permissions(mode));
+    }
+
+    private static String glob(String name) {
+        return name.replaceAll("([\\\\*?\\[\\]{}])", "\\\\$1");
+    }
+
+    private static void fsyncDir(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // not every file system lets a directory be synced
+        }
+    }
+}

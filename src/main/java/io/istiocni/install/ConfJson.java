@@ -1,0 +1,252 @@
+package io.istiocni.install;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.DecimalNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * JSON of CNI config files (install.md 7.4): Jackson's streaming parser into the tree model, numbers kept exactly
+ * (integers as integers, fractions as {@link BigDecimal}), the last of duplicate keys winning; and the writer of
+ * Istio's layout (Go's {@code MarshalIndent} with two spaces: {@code "key": value}, {@code {}} and {@code []} for
+ * empty containers, Go's string escapes including {@code <>&} and U+2028/U+2029, a final newline), either with the
+ * keys sorted in byte order at every depth (rewritten chained files) or in insertion order (the standalone file).
+ */
+public final class ConfJson {
+
+    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final BigDecimal GO_PLAIN_MIN = new BigDecimal("1e-6");
+    private static final BigDecimal GO_PLAIN_MAX = new BigDecimal("1e21");
+
+    private ConfJson() {
+    }
+
+    /**
+     * Parses one JSON value filling the whole input (white space around it allowed).
+     *
+     * @throws IllegalArgumentException with a one-line reason when the input is not a single JSON value
+     */
+    public static JsonNode parse(byte[] data) {
+        try (JsonParser p = FACTORY.createParser(data)) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                throw new IllegalArgumentException("unexpected end of JSON input");
+            }
+            JsonNode root = read(p, t);
+            if (p.nextToken() != null) {
+                throw new IllegalArgumentException("invalid character after top-level value");
+            }
+            return root;
+        } catch (JsonProcessingException e) {
+            String msg = String.valueOf(e.getOriginalMessage()).replaceAll("\\s+", " ").trim();
+            if (e.getLocation() != null && e.getLocation().getLineNr() > 0) {
+                msg += " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+            }
+            throw new IllegalArgumentException(msg, e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(String.valueOf(e.getMessage()).replaceAll("\\s+", " "), e);
+        }
+    }
+
+    /** {@link #parse(byte[])} of the UTF-8 bytes of {@code text}. */
+    public static JsonNode parse(String text) {
+        return parse(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static JsonNode read(JsonParser p, JsonToken t) throws IOException {
+        if (t == null) {
+            throw new IllegalArgumentException("unexpected end of JSON input");
+        }
+        return switch (t) {
+            case START_OBJECT -> {
+                ObjectNode o = NODES.objectNode();
+                JsonToken k;
+                while ((k = p.nextToken()) == JsonToken.FIELD_NAME) {
+                    String key = p.currentName();
+                    JsonNode v = read(p, p.nextToken());
+                    o.remove(key); // duplicate keys: the last one wins, at its own position
+                    o.set(key, v);
+                }
+                if (k != JsonToken.END_OBJECT) {
+                    throw new IllegalArgumentException("unexpected end of JSON input");
+                }
+                yield o;
+            }
+            case START_ARRAY -> {
+                ArrayNode a = NODES.arrayNode();
+                JsonToken e;
+                while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+                    if (e == null) {
+                        throw new IllegalArgumentException("unexpected end of JSON input");
+                    }
+                    a.add(read(p, e));
+                }
+                yield a;
+            }
+            case VALUE_STRING -> NODES.textNode(p.getText());
+            case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
+                case INT -> NODES.numberNode(p.getIntValue());
+                case LONG -> NODES.numberNode(p.getLongValue());
+                default -> NODES.numberNode(p.getBigIntegerValue());
+            };
+            case VALUE_NUMBER_FLOAT -> new DecimalNode(p.getDecimalValue());
+            case VALUE_TRUE -> NODES.booleanNode(true);
+            case VALUE_FALSE -> NODES.booleanNode(false);
+            case VALUE_NULL -> NODES.nullNode();
+            default -> throw new IllegalArgumentException("unexpected token " + t);
+        };
+    }
+
+    /** Istio's layout with the keys of every object sorted in byte order (chained files, cleanup results). */
+    public static String writeSorted(JsonNode value) {
+        StringBuilder out = new StringBuilder();
+        write(out, value, 0, true);
+        return out.append('\n').toString();
+    }
+
+    /** Istio's layout with the keys in the objects' own order (the standalone file). */
+    public static String writeOrdered(JsonNode value) {
+        StringBuilder out = new StringBuilder();
+        write(out, value, 0, false);
+        return out.append('\n').toString();
+    }
+
+    private static void write(StringBuilder out, JsonNode v, int depth, boolean sorted) {
+        if (v.isObject()) {
+            List<Map.Entry<String, JsonNode>> fields = new ArrayList<>();
+            fields.addAll(v.properties());
+            if (fields.isEmpty()) {
+                out.append("{}");
+                return;
+            }
+            if (sorted) {
+                fields.sort((a, b) -> compareBytes(a.getKey(), b.getKey()));
+            }
+            out.append("{\n");
+            for (int i = 0; i < fields.size(); i++) {
+                indent(out, depth + 1);
+                string(out, fields.get(i).getKey());
+                out.append(": ");
+                write(out, fields.get(i).getValue(), depth + 1, sorted);
+                out.append(i + 1 < fields.size() ? ",\n" : "\n");
+            }
+            indent(out, depth);
+            out.append('}');
+        } else if (v.isArray()) {
+            if (v.isEmpty()) {
+                out.append("[]");
+                return;
+            }
+            out.append("[\n");
+            Iterator<JsonNode> it = v.elements();
+            while (it.hasNext()) {
+                indent(out, depth + 1);
+                write(out, it.next(), depth + 1, sorted);
+                out.append(it.hasNext() ? ",\n" : "\n");
+            }
+            indent(out, depth);
+            out.append(']');
+        } else if (v.isTextual()) {
+            string(out, v.textValue());
+        } else if (v.isBigDecimal() || v.isFloatingPointNumber()) {
+            out.append(decimal(v.decimalValue()));
+        } else if (v.isNumber()) {
+            out.append(v.bigIntegerValue().toString());
+        } else if (v.isBoolean()) {
+            out.append(v.booleanValue());
+        } else {
+            out.append("null");
+        }
+    }
+
+    /**
+     * A fraction written as Go writes a float64 of the same value (plain between 1e-6 and 1e21, else
+     * {@code d.ddde+XX}), without going through a double: the value is kept exactly.
+     */
+    static String decimal(BigDecimal d) {
+        if (d.signum() == 0) {
+            return "0";
+        }
+        BigDecimal abs = d.abs();
+        BigDecimal s = d.stripTrailingZeros();
+        if (abs.compareTo(GO_PLAIN_MIN) >= 0 && abs.compareTo(GO_PLAIN_MAX) < 0) {
+            return s.toPlainString();
+        }
+        BigInteger unscaled = s.unscaledValue().abs();
+        String digits = unscaled.toString();
+        int exp = digits.length() - 1 - s.scale();
+        StringBuilder b = new StringBuilder();
+        if (d.signum() < 0) {
+            b.append('-');
+        }
+        b.append(digits.charAt(0));
+        if (digits.length() > 1) {
+            b.append('.').append(digits, 1, digits.length());
+        }
+        b.append('e').append(exp < 0 ? '-' : '+');
+        int e = Math.abs(exp);
+        if (e < 10) {
+            b.append('0');
+        }
+        return b.append(e).toString();
+    }
+
+    private static void indent(StringBuilder out, int depth) {
+        out.append("  ".repeat(depth));
+    }
+
+    private static void string(StringBuilder out, String s) {
+        out.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                case '\b' -> out.append("\\b");
+                case '\f' -> out.append("\\f");
+                case '<', '>', '&', '\u2028', '\u2029' -> unicode(out, c);
+                default -> {
+                    if (c < 0x20) {
+                        unicode(out, c);
+                    } else if (Character.isHighSurrogate(c) && i + 1 < s.length()
+                            && Character.isLowSurrogate(s.charAt(i + 1))) {
+                        out.append(c).append(s.charAt(++i));
+                    } else if (Character.isSurrogate(c)) {
+                        out.append("\\ufffd"); // Go replaces invalid UTF-16 / UTF-8 with U+FFFD
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
+    }
+
+    private static void unicode(StringBuilder out, char c) {
+        out.append("\\u").append(HEX[(c >> 12) & 0xf]).append(HEX[(c >> 8) & 0xf])
+                .append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
+    }
+
+    /** Byte order of the UTF-8 encodings (the C locale order of file names and Go's map key order). */
+    public static int compareBytes(String a, String b) {
+        return java.util.Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    }
+}
