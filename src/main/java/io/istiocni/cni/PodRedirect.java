@@ -26,9 +26,11 @@ import io.istiocni.rules.RestoreRenderer;
 import io.istiocni.rules.RuleGenerator;
 import io.istiocni.rules.RuleSet;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
 import java.util.function.Function;
 
 /**
@@ -50,9 +52,9 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
     }
 
     /** The production wiring with the log's stderr sink replaced (the AOT training run discards it). */
-    public PodRedirect(java.io.PrintStream logSink) {
-        this(new PluginLog(logSink, java.time.Clock.systemUTC(), PluginLog.MAX_FILE_BYTES, PluginLog.SOCKET_TIMEOUT),
-                null, new RuleApplier());
+    public PodRedirect(PrintStream logSink) {
+        this(new PluginLog(logSink, Clock.systemUTC(), PluginLog.MAX_FILE_BYTES, PluginLog.SOCKET_TIMEOUT), null,
+                new RuleApplier());
     }
 
     /**
