@@ -12,7 +12,7 @@ public final class PluginKubeconfig {
 
     private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_./+=\\[\\]:@%~-]*");
     private static final Pattern SPECIAL = Pattern.compile(
-            "(?i)(|~|null|true|false|yes|no|on|off|y|n|[-+]?[0-9][0-9_.:eExXoObB+-]*|[-+]?\\.(inf|nan)|\\.nan)");
+            "(?i)(|~|null|true|false|yes|no|on|off|y|n|[-+]?\\.?[0-9].*|[-+]?\\.(inf|nan)|\\.nan)");
 
     private PluginKubeconfig() {
     }
