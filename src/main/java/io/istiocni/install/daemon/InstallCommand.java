@@ -1,0 +1,50 @@
+package io.istiocni.install.daemon;
+
+import io.quarkus.arc.Arc;
+import io.quarkus.arc.ArcContainer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Unmatched;
+
+/**
+ * {@code istio-cni install} (argv[0] {@code install-cni}): the node daemon of install.md. Runs inside the booted
+ * Quarkus application (Main.DAEMON_MODES): the settings are read here, after the boot, so the listeners are started
+ * by {@link ProbeServers} rather than by Quarkus's own HTTP server.
+ *
+ * <p>The arguments are not parsed by picocli: every word is handed to the {@link InstallerFactory} (the settings of
+ * install.md 3, unknown flags being its usage error) and to {@link DaemonPorts}.
+ */
+@Command(name = "install", mixinStandardHelpOptions = true,
+        description = "Node daemon: install the istio-cni plugin and its config on this node, keep them installed, "
+                + "report readiness on :8000/readyz and metrics on :15014/metrics, clean up on SIGTERM.")
+public class InstallCommand implements Callable<Integer> {
+
+    /** Where the install core plugs in; the stand-in fails every pass (not ready, retried). */
+    public static volatile InstallerFactory factory = NotWiredInstaller::create;
+
+    @Unmatched
+    List<String> args = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> env = System.getenv();
+        DaemonPorts ports;
+        Installer installer;
+        try {
+            ports = DaemonPorts.parse(args, env);
+            installer = factory.create(List.copyOf(args), env);
+        } catch (IllegalArgumentException e) {
+            System.err.println("istio-cni install: " + e.getMessage());
+            return 1;
+        }
+        ArcContainer arc = Arc.container();
+        if (arc == null) {
+            System.err.println("istio-cni install: the daemon needs the Quarkus runtime (start it as `istio-cni install`)");
+            return 1;
+        }
+        return arc.instance(InstallDaemon.class).get().run(ports, installer);
+    }
+}
