@@ -1,5 +1,6 @@
 package io.istiocni.install.daemon;
 
+import io.istiocni.install.InstallSettings;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.ArcContainer;
 import java.util.ArrayList;
@@ -14,16 +15,16 @@ import picocli.CommandLine.Unmatched;
  * Quarkus application (Main.DAEMON_MODES): the settings are read here, after the boot, so the listeners are started
  * by {@link ProbeServers} rather than by Quarkus's own HTTP server.
  *
- * <p>The arguments are not parsed by picocli: every word is handed to the {@link InstallerFactory} (the settings of
- * install.md 3, unknown flags being its usage error) and to {@link DaemonPorts}.
+ * <p>The arguments are not parsed by picocli: every word goes to {@link InstallSettings#from} (the settings of
+ * install.md 3, unknown flags being its usage error), the one source of the installer's settings and the ports.
  */
 @Command(name = "install", mixinStandardHelpOptions = true,
         description = "Node daemon: install the istio-cni plugin and its config on this node, keep them installed, "
                 + "report readiness on :8000/readyz and metrics on :15014/metrics, clean up on SIGTERM.")
 public class InstallCommand implements Callable<Integer> {
 
-    /** Where the install core plugs in; the stand-in fails every pass (not ready, retried). */
-    public static volatile InstallerFactory factory = NotWiredInstaller::create;
+    /** Where the install core plugs in (replaceable in tests). */
+    public static volatile InstallerFactory factory = CoreInstaller::create;
 
     @Unmatched
     List<String> args = new ArrayList<>();
@@ -34,8 +35,9 @@ public class InstallCommand implements Callable<Integer> {
         DaemonPorts ports;
         Installer installer;
         try {
-            ports = DaemonPorts.parse(args, env);
-            installer = factory.create(List.copyOf(args), env);
+            InstallSettings settings = InstallSettings.from(env, List.copyOf(args));
+            ports = DaemonPorts.of(settings);
+            installer = factory.create(settings);
         } catch (IllegalArgumentException e) {
             System.err.println("istio-cni install: " + e.getMessage());
             return 1;

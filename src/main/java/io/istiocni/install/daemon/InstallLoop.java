@@ -95,7 +95,7 @@ public final class InstallLoop implements Runnable {
         if (t == null) {
             return true; // never started
         }
-        if (waiting) {
+        if (waiting || installer.isWaiting()) {
             t.interrupt();
         }
         if (finished.await(passGrace.toMillis(), TimeUnit.MILLISECONDS)) {

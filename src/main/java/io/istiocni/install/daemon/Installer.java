@@ -29,6 +29,14 @@ public interface Installer {
      */
     Watch watch() throws IOException;
 
+    /**
+     * Whether {@link #installOnce()} is blocked waiting for a config to appear (6.4): the loop then interrupts it at
+     * once on shutdown instead of giving it a grace time.
+     */
+    default boolean isWaiting() {
+        return false;
+    }
+
     /** install.md 8 step 2: the written config still holds our entry (or our standalone file is still there). */
     boolean stillInstalled();
 
