@@ -283,6 +283,53 @@ class InstallerIT {
         assertEquals(PTP_CONFLIST, Files.readString(conf));
     }
 
+    @Test
+    void sigtermWhileWaitingForAConfigEndsAtOnceAndTouchesNoConfig() throws Exception {
+        Files.createDirectories(confDir);
+        Files.writeString(confDir.resolve("README"), "not a config");
+        daemon = Daemon.start(this);
+        daemon.awaitLog("no valid network config exists yet", Duration.ofSeconds(30));
+        assertTrue(Files.exists(binDir.resolve("istio-cni")), "the binary comes first (5.1)");
+        long t0 = System.nanoTime();
+        int exit = daemon.terminate(Duration.ofSeconds(5));
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        System.out.printf("InstallerIT: SIGTERM while waiting to exit: %d ms (exit %d)%n", ms, exit);
+        assertTrue(exit == 0 || exit == 143, "exit " + exit + daemon.log());
+        assertTrue(ms < 2500, ms + " ms");
+        try (var files = Files.list(confDir)) {
+            assertEquals(List.of("README"), files.map(p -> p.getFileName().toString()).toList());
+        }
+        assertFalse(Files.exists(binDir.resolve("istio-cni")));
+        assertFalse(Files.exists(runDir.resolve("istio-cni-kubeconfig")));
+    }
+
+    @Test
+    void standaloneFileIsWrittenKeptAndRemoved() throws Exception {
+        Files.createDirectories(confDir);
+        Path primary = confDir.resolve("10-ptp.conflist");
+        Files.writeString(primary, PTP_CONFLIST);
+        daemon = Daemon.start(this, Map.of("CHAINED_CNI_PLUGIN", "false"));
+        daemon.awaitReady(Duration.ofSeconds(30));
+        Path ours = confDir.resolve("YYY-istio-cni.conf");
+        JsonNode conf = JSON.readTree(ours.toFile());
+        assertEquals("istio-cni", conf.get("type").asText());
+        assertEquals("0.3.1", conf.get("cniVersion").asText());
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(ours)));
+        assertEquals(PTP_CONFLIST, Files.readString(primary), "the primary config is not touched");
+
+        Files.delete(ours);
+        assertTrue(poll(Duration.ofMillis(1500), () -> Files.exists(ours)), "re-created" + daemon.log());
+        daemon.awaitReady(Duration.ofSeconds(5));
+        Files.delete(binDir.resolve("istio-cni"));
+        assertTrue(poll(Duration.ofMillis(1500), () -> Files.exists(binDir.resolve("istio-cni"))),
+                "binary copied again" + daemon.log());
+
+        int exit = daemon.terminate(Duration.ofSeconds(5));
+        assertTrue(exit == 0 || exit == 143, "exit " + exit);
+        assertFalse(Files.exists(ours), "standalone file removed");
+        assertEquals(PTP_CONFLIST, Files.readString(primary));
+    }
+
     // ------------------------------------------------------------------------------------------------ helpers
 
     /** Lays the service-account files out as the kubelet projects them: {@code token -> ..data/token}. */
