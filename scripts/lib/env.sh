@@ -46,6 +46,8 @@ env_need /usr/lib/cni/host-local containernetworking-plugins
 env_need mvn maven
 env_need /usr/bin/python3 python3   # listeners and clients of the traffic tests
 env_need setpriv util-linux
+env_need curl curl          # the demo asks the installer's /readyz
+env_need openssl openssl    # the demo's API endpoint certificate
 
 if [ ${#env_missing[@]} -gt 0 ]; then
     # de-duplicate

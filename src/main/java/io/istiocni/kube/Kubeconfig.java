@@ -207,7 +207,8 @@ public record Kubeconfig(URI server, List<X509Certificate> certificateAuthoritie
             PrivateKey clientKey = null;
             if (user != null) {
                 String uwhere = "user " + quote(userName);
-                token = string(user, "token", uwhere + " token");
+                // stripped: a service-account token file ending in a newline, copied as is, must still work
+                token = string(user, "token", uwhere + " token").strip();
                 if (token.isEmpty()) {
                     String tokenFile = string(user, "tokenFile", uwhere + " tokenFile");
                     token = tokenFile.isEmpty() ? null
