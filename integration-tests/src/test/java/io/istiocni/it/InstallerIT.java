@@ -157,6 +157,22 @@ class InstallerIT {
         assertTrue(daemon.log().contains("cleanup done"), daemon.log());
     }
 
+    /** Better than Istio, which writes its own layout back: a file in the user's own layout comes back as it was. */
+    @Test
+    void aHandFormattedPrimaryConfigIsRestoredInItsOwnLayout() throws Exception {
+        Files.createDirectories(confDir);
+        Path conf = confDir.resolve("10-ptp.conflist");
+        String handWritten = "{ \"name\": \"k8s-pod-network\", \"cniVersion\": \"1.0.0\",\n"
+                + "  \"plugins\": [ {\"type\": \"ptp\", \"ipam\": {\"type\": \"host-local\", \"subnet\": \"10.244.0.0/24\"}} ] }";
+        Files.writeString(conf, handWritten);
+        daemon = Daemon.start(this);
+        daemon.awaitReady(Duration.ofSeconds(30));
+        assertEquals("istio-cni", JSON.readTree(conf.toFile()).get("plugins").get(1).get("type").asText());
+        int exit = daemon.terminate(Duration.ofSeconds(5));
+        assertTrue(exit == 0 || exit == 143, "exit status " + exit + "\n" + daemon.log());
+        assertEquals(handWritten, Files.readString(conf), "the user's own bytes come back");
+    }
+
     @Test
     void aRewrittenPrimaryConfigGetsTheEntryBackWithinASecond() throws Exception {
         Files.createDirectories(confDir);

@@ -68,6 +68,8 @@ public final class CoreInstaller implements Installer {
     private volatile String stickyName;
     /** The name of the config file this process maintains (after a .conf -> .conflist rename); null until then. */
     private volatile String writtenName;
+    /** The primary config's bytes just before our last insertion into it (not after a .conf conversion). */
+    private volatile byte[] beforeInsertion;
     /** The executable names copied by the first pass (5.1): watched, checked. */
     private volatile Set<String> copiedNames;
     /** True while a pass blocks waiting for a config (the loop may interrupt it at once on shutdown). */
@@ -319,6 +321,7 @@ public final class CoreInstaller implements Installer {
         try {
             boolean same = ins.renameTo() == null && Arrays.equals(files.get(ins.fileName()), ins.bytes());
             if (!same) {
+                beforeInsertion = ins.renameTo() == null ? files.get(ins.fileName()) : null;
                 AtomicFiles.replace(file, ins.bytes(), s.cniConfGroupRead() ? 0640 : 0600);
                 if (ins.renameTo() != null) {
                     AtomicFiles.rename(file, confDir.resolve(ins.renameTo()));
@@ -477,6 +480,22 @@ public final class CoreInstaller implements Installer {
 
     // ------------------------------------------------------------------------------------------------ cleanup
 
+    /**
+     * Better than Istio, which always writes its own formatting back: when the file without our entry means exactly
+     * what it held before we inserted it, the user's original bytes (their layout and key order) come back.
+     */
+    private byte[] restoredBytes(String withoutOurEntry) {
+        byte[] original = beforeInsertion;
+        try {
+            if (original != null && ConfJson.parse(original).equals(ConfJson.parse(withoutOurEntry))) {
+                return original;
+            }
+        } catch (RuntimeException e) {
+            // not comparable: Istio's formatting below
+        }
+        return withoutOurEntry.getBytes(StandardCharsets.UTF_8);
+    }
+
     @Override
     public void cleanUp() throws Exception {
         List<String> failures = new ArrayList<>();
@@ -500,8 +519,7 @@ public final class CoreInstaller implements Installer {
                             without = Optional.empty();
                         }
                         if (without.isPresent()) {
-                            AtomicFiles.replace(file, without.get().getBytes(StandardCharsets.UTF_8),
-                                    s.cniConfGroupRead() ? 0640 : 0600);
+                            AtomicFiles.replace(file, restoredBytes(without.get()), s.cniConfGroupRead() ? 0640 : 0600);
                             LOG.infof("removed the istio-cni entry from %s", file);
                         }
                     }
