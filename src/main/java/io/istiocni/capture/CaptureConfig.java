@@ -72,7 +72,8 @@ public final class CaptureConfig {
         }
         return new CaptureRun(settings, skipRuleApply, flags.isTrue(DRY_RUN), flags.isTrue(RUN_VALIDATION),
                 emptyToNull(flags.get(NETWORK_NAMESPACE)), flags.isTrue(CNI_MODE), flags.isTrue(RECONCILE),
-                flags.isTrue(CLEANUP_ONLY), flags.isTrue(FORCE_APPLY), forceBinary, probePort, probeTimeout);
+                flags.isTrue(CLEANUP_ONLY), flags.isTrue(FORCE_APPLY), forceBinary, probePort, probeTimeout,
+                Integer.parseInt(flags.get(ENVOY_PORT)), Integer.parseInt(flags.get(INBOUND_CAPTURE_PORT)));
     }
 
     /** The ENABLE_INBOUND_IPV6 hook when it is set (capture.md section 2), else null. */

@@ -5,7 +5,8 @@ import java.time.Duration;
 
 /**
  * One run of the {@code iptables} mode: the capture settings (null with {@code --skip-rule-apply}, and until the pod's are derived with {@code --pod}) and what to do
- * with them.
+ * with them. {@code envoyPort} and {@code inboundCapturePort} are the {@code -p} and {@code -z} values, which the
+ * validation check listens on (validation.md) also with {@code --skip-rule-apply}.
  */
 public record CaptureRun(
         CaptureSettings settings,
@@ -19,10 +20,12 @@ public record CaptureRun(
         boolean forceApply,
         String forceIptablesBinary,
         int probePort,
-        Duration probeTimeout) {
+        Duration probeTimeout,
+        int envoyPort,
+        int inboundCapturePort) {
 
     public CaptureRun withSettings(CaptureSettings newSettings) {
         return new CaptureRun(newSettings, skipRuleApply, dryRun, runValidation, networkNamespace, cniMode, reconcile, cleanupOnly,
-                forceApply, forceIptablesBinary, probePort, probeTimeout);
+                forceApply, forceIptablesBinary, probePort, probeTimeout, envoyPort, inboundCapturePort);
     }
 }

@@ -4,10 +4,18 @@ import io.istiocni.iptables.ApplyException;
 import io.istiocni.iptables.ApplyOutcome;
 import io.istiocni.iptables.ApplyRequest;
 import io.istiocni.iptables.RuleApplier;
+import io.istiocni.netns.CommandFailedException;
+import io.istiocni.netns.IpFamilyDecision;
+import io.istiocni.netns.LocalAddresses;
+import io.istiocni.netns.NoLocalAddressException;
+import io.istiocni.netns.ProcessCommandRunner;
 import io.istiocni.rules.CaptureSettings;
 import io.istiocni.rules.RestoreRenderer;
 import io.istiocni.rules.RuleGenerator;
 import io.istiocni.rules.RuleSet;
+import io.istiocni.validation.Validation;
+import io.istiocni.validation.ValidationCheck;
+import io.istiocni.validation.ValidationTarget;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,42 +48,79 @@ public class IptablesCommand implements Callable<Integer> {
 
     /** The whole mode as a function of its inputs; returns the exit code. */
     public static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
+        return run(args, env, out, err, USAGE_HEADER);
+    }
+
+    /** As {@link #run(List, Map, PrintStream, PrintStream)}, with the given header for {@code --help}. */
+    public static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err,
+            String usageHeader) {
         FlagParser parser = new FlagParser(IptablesFlags.ALL);
         try {
             FlagParser.Parsed flags = parser.parse(args, env);
             if (flags.help()) {
-                out.print(parser.usage(USAGE_HEADER));
+                out.print(parser.usage(usageHeader));
                 return 0;
             }
             HostFacts host = SystemHostFacts.forNamespace(flags.get(IptablesFlags.NETWORK_NAMESPACE));
             CaptureRun run = CaptureConfig.resolve(flags, env, host);
+            if (run.runValidation() && run.networkNamespace() != null) {
+                throw new UsageException("--run-validation checks the current network namespace and cannot be"
+                        + " combined with --network-namespace; run it inside that namespace (ip netns exec,"
+                        + " nsenter) instead; nothing was done");
+            }
+            if (!run.skipRuleApply() && !applyRules(flags, env, host, run, out, err)) {
+                return 0; // --pod: the plugin would leave this pod alone, so there is nothing to apply or check
+            }
             if (run.runValidation()) {
-                throw new UsageException("--run-validation is not supported by this version yet; nothing was done");
+                out.flush();
+                return validate(run, err);
             }
-            if (run.skipRuleApply()) {
-                return 0;
-            }
-            if (!flags.get(IptablesFlags.POD).isEmpty()) {
-                CaptureSettings fromPod = PodSource.settings(flags, env, host, System.in, err);
-                if (fromPod == null) {
-                    return 0;
-                }
-                run = run.withSettings(fromPod);
-            }
-            RuleSet rules = RuleGenerator.generate(run.settings());
-            if (run.dryRun()) {
-                out.print(dryRunText(rules, run));
-                return 0;
-            }
-            ApplyOutcome outcome = new RuleApplier().apply(new ApplyRequest(rules, run.settings(),
-                    run.networkNamespace(), run.cniMode(), run.reconcile(), run.cleanupOnly(), run.forceApply(),
-                    run.forceIptablesBinary()));
-            err.println(describe(outcome, run.networkNamespace()));
             return 0;
         } catch (UsageException | ApplyException e) {
             err.println("error: " + e.getMessage());
             return 1;
         }
+    }
+
+    /** The rule step; false when {@code --pod} names a pod the plugin would not touch. */
+    private static boolean applyRules(FlagParser.Parsed flags, Map<String, String> env, HostFacts host,
+            CaptureRun run, PrintStream out, PrintStream err) {
+        if (!flags.get(IptablesFlags.POD).isEmpty()) {
+            CaptureSettings fromPod = PodSource.settings(flags, env, host, System.in, err);
+            if (fromPod == null) {
+                return false;
+            }
+            run = run.withSettings(fromPod);
+        }
+        RuleSet rules = RuleGenerator.generate(run.settings());
+        if (run.dryRun()) {
+            out.print(dryRunText(rules, run));
+            return true;
+        }
+        ApplyOutcome outcome = new RuleApplier().apply(new ApplyRequest(rules, run.settings(),
+                run.networkNamespace(), run.cniMode(), run.reconcile(), run.cleanupOnly(), run.forceApply(),
+                run.forceIptablesBinary()));
+        err.println(describe(outcome, run.networkNamespace()));
+        return true;
+    }
+
+    /**
+     * The validation check of validation.md in the current network namespace: exit 0 when a probe is redirected,
+     * {@link Validation#EXIT_FAILED} when not within the timeout. The address family is that of the host IP
+     * (capture.md 3.2); no usable address is a configuration error (exit 1).
+     */
+    static int validate(CaptureRun run, PrintStream err) {
+        ValidationTarget target;
+        try {
+            target = ValidationTarget.forHost(
+                    IpFamilyDecision.hostAddress(LocalAddresses.list(new ProcessCommandRunner())));
+        } catch (NoLocalAddressException e) {
+            throw new UsageException(e.getMessage());
+        } catch (CommandFailedException e) {
+            throw new UsageException("cannot list local addresses: " + e.getMessage());
+        }
+        return new ValidationCheck(new ValidationCheck.Settings(target, run.envoyPort(), run.inboundCapturePort(),
+                run.probePort(), run.probeTimeout(), ValidationCheck.PROBE_INTERVAL), err).run();
     }
 
     static String describe(ApplyOutcome outcome, String namespace) {

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "istio-cni", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Istio CNI for sidecar mode: traffic capture without NET_ADMIN in the pod.",
         subcommands = {PluginCommand.class, IptablesCommand.class, VersionCommand.class, InstallCommand.class,
-                AotTrainingCommand.class})
+                AotTrainingCommand.class, ValidateCommand.class})
 public class TopCommand implements Runnable {
 
     @CommandLine.Spec
@@ -23,9 +23,11 @@ public class TopCommand implements Runnable {
         CommandLine cl = new CommandLine(new TopCommand());
         cl.setExpandAtFiles(false);
         // The iptables mode parses Go-style flags itself: hand it every word untouched, "--" included.
-        CommandLine iptables = cl.getSubcommands().get("iptables");
-        iptables.setUnmatchedOptionsArePositionalParams(true);
-        iptables.setEndOfOptionsDelimiter("\0--");
+        for (String mode : new String[] {"iptables", "validate"}) {
+            CommandLine sub = cl.getSubcommands().get(mode);
+            sub.setUnmatchedOptionsArePositionalParams(true);
+            sub.setEndOfOptionsDelimiter("\0--");
+        }
         return cl;
     }
 }
