@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Command;
 /**
  * The JDK 25 AOT cache is recorded from one training run, so this hidden mode runs, in one process and without
  * touching the machine, what the short-lived modes do on their hot path: the iptables mode's flag and pod dry runs,
- * and plugin invocations (VERSION, DEL, ADD with the pod fetched from a loopback endpoint) whose output is
+ * a validation check, and plugin invocations (VERSION, DEL, ADD with the pod fetched from a loopback endpoint) whose output is
  * discarded. Run by {@code src/main/launcher/aot-train.sh} at build time.
  */
 @Command(name = "aot-training", hidden = true, description = "Build-time AOT cache training run.")
@@ -39,6 +40,12 @@ public class AotTrainingCommand implements Callable<Integer> {
             {"apiVersion":"v1","kind":"Pod","metadata":{"name":"aot-2","namespace":"aot"},
             "spec":{"containers":[{"name":"app"}]}}""";
 
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
     @Override
     public Integer call() throws IOException {
         PrintStream sink = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
@@ -49,6 +56,9 @@ public class AotTrainingCommand implements Callable<Integer> {
                     "DNS_SERVERS_V6", "fd00::a");
             IptablesCommand.run(List.of("--dry-run", "-u", "1337", "-g", "1337", "-m", "REDIRECT", "-i", "*", "-x",
                     "10.1.0.0/16", "-b", "*", "-d", "15090,15021,15020", "--redirect-dns"), env, sink, sink);
+            // The validation check (fails quickly: nothing redirects here), on free ports of this machine.
+            IptablesCommand.run(List.of("--run-validation", "--skip-rule-apply", "--probe-timeout", "300ms", "-p",
+                    Integer.toString(freePort()), "-z", Integer.toString(freePort())), Map.of(), sink, sink);
             Path pod = dir.resolve("pod.json");
             Files.writeString(pod, SIDECAR_POD);
             IptablesCommand.run(List.of("--pod", pod.toString(), "--dry-run"), env, sink, sink);
