@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "istio-cni", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Istio CNI for sidecar mode: traffic capture without NET_ADMIN in the pod.",
         subcommands = {PluginCommand.class, IptablesCommand.class, VersionCommand.class, InstallCommand.class,
-                AotTrainingCommand.class, ValidateCommand.class})
+                AotTrainingCommand.class, ValidateCommand.class, io.istiocni.repair.RepairCommand.class})
 public class TopCommand implements Runnable {
 
     @CommandLine.Spec

@@ -1,6 +1,7 @@
 package io.istiocni.install.daemon;
 
 import io.istiocni.install.InstallSettings;
+import io.istiocni.repair.RepairService;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.ArcContainer;
 import java.util.ArrayList;
@@ -32,10 +33,11 @@ public class InstallCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, String> env = System.getenv();
+        InstallSettings settings;
         DaemonPorts ports;
         Installer installer;
         try {
-            InstallSettings settings = InstallSettings.from(env, List.copyOf(args));
+            settings = InstallSettings.from(env, List.copyOf(args));
             ports = DaemonPorts.of(settings);
             installer = factory.create(settings);
         } catch (IllegalArgumentException e) {
@@ -47,6 +49,7 @@ public class InstallCommand implements Callable<Integer> {
             System.err.println("istio-cni install: the daemon needs the Quarkus runtime (start it as `istio-cni install`)");
             return 1;
         }
+        arc.instance(RepairService.class).get().startInInstaller(settings); // install.md 4 step 7, never fatal
         return arc.instance(InstallDaemon.class).get().run(ports, installer);
     }
 }

@@ -1,0 +1,82 @@
+package io.istiocni.repair;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.istiocni.install.InstallSettings;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+/**
+ * The controller inside the booted application: the Kubernetes client from the Quarkus extension (in-cluster
+ * service account, or {@code KUBECONFIG}), the counters in the Prometheus registry served on {@code /metrics}; the
+ * controller is stopped on shutdown. Used by {@code istio-cni repair} and by the installer (install.md 4 step 7).
+ */
+@Singleton
+public class RepairService {
+
+    private static final Logger LOG = Logger.getLogger("cni-agent");
+
+    @Inject
+    Instance<KubernetesClient> client;
+
+    @Inject
+    MeterRegistry registry;
+
+    private RepairController controller;
+
+    /**
+     * Builds and starts the controller.
+     *
+     * @throws IllegalArgumentException (one line) when there is no node name or the client cannot be built
+     */
+    public synchronized RepairController start(InstallSettings settings) {
+        if (controller != null) {
+            return controller;
+        }
+        InstallSettings.Repair repair = settings.repair();
+        if (repair.nodeName().isEmpty()) {
+            throw new IllegalArgumentException("repair: no node name: set REPAIR_NODE_NAME (or NODE_NAME,"
+                    + " KUBERNETES_NODE_NAME)");
+        }
+        KubernetesClient kube;
+        try {
+            kube = client.get();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("repair: cannot build the Kubernetes client: "
+                    + RepairController.message(e));
+        }
+        InPlaceRepair inPlace = repair.repairPods() ? InPlaceRepair.forHost(settings.hostProcPath()) : null;
+        RepairController c = new RepairController(kube, repair, inPlace, new RepairMetrics(registry));
+        c.start();
+        controller = c;
+        return c;
+    }
+
+    /** The installer's way (install.md 4 step 7): a start-up failure is logged and the installer carries on. */
+    public void startInInstaller(InstallSettings settings) {
+        if (!settings.repair().enabled()) {
+            LOG.info("repair controller disabled (REPAIR_ENABLED=false)");
+            return;
+        }
+        try {
+            start(settings);
+        } catch (RuntimeException e) {
+            LOG.errorf("repair controller not started: %s", RepairController.message(e));
+        }
+    }
+
+    public synchronized void stop() {
+        if (controller != null) {
+            controller.close();
+            controller = null;
+        }
+    }
+
+    void onShutdown(@Observes ShutdownEvent event) {
+        stop();
+    }
+}

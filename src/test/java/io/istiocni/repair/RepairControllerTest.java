@@ -1,0 +1,268 @@
+package io.istiocni.repair;
+
+import static io.istiocni.repair.TestPods.completed;
+import static io.istiocni.repair.TestPods.crashLooping;
+import static io.istiocni.repair.TestPods.pod;
+import static io.istiocni.repair.TestPods.runningFirstTime;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import java.util.Queue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.istiocni.install.InstallSettings;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The controller against fabric8's mock API server in CRUD mode (list, watch, delete, patch pods/status, events),
+ * with {@link NodeSelectingDispatcher} in front so that the node field selector is evaluated as the API server does.
+ */
+class RepairControllerTest {
+
+    static KubernetesClient client;
+    static KubernetesMockServer server;
+    static NodeSelectingDispatcher dispatcher;
+
+    @BeforeAll
+    static void startServer() {
+        Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+        dispatcher = new NodeSelectingDispatcher(new KubernetesMixedDispatcher(responses));
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, dispatcher, false);
+        server.init();
+        client = server.createClient();
+    }
+
+    @AfterAll
+    static void stopServer() {
+        client.close();
+        server.destroy();
+    }
+
+    static final String NODE = "node-a";
+
+    private RepairController controller;
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private RepairMetrics metrics;
+
+    @AfterEach
+    void tearDown() {
+        if (controller != null) {
+            controller.close();
+        }
+        client.pods().inAnyNamespace().delete();
+        client.v1().events().inAnyNamespace().delete();
+    }
+
+    private RepairController start(Map<String, String> extraEnv) throws Exception {
+        Map<String, String> env = new HashMap<>(extraEnv);
+        env.put("REPAIR_NODE_NAME", NODE);
+        InstallSettings.Repair settings = InstallSettings.from(env, List.of()).repair();
+        metrics = new RepairMetrics(registry);
+        controller = new RepairController(client, settings, null, metrics);
+        controller.start();
+        await(controller::hasSynced, Duration.ofSeconds(10));
+        return controller;
+    }
+
+    private Pod create(Pod pod) {
+        return client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
+    }
+
+    private Pod get(String ns, String name) {
+        return client.pods().inNamespace(ns).withName(name).get();
+    }
+
+    private static long await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within " + timeout);
+            }
+            Thread.sleep(1);
+        }
+        return System.nanoTime() - start;
+    }
+
+    private static String ms(long nanos) {
+        return String.format("%.1f ms", nanos / 1e6);
+    }
+
+    /** The healthy, other-node and other-failure pods, created before the broken one. */
+    private void createBystanders() {
+        create(pod("shop", "healthy", NODE, completed("istio-validation")));
+        create(pod("shop", "starting", NODE, runningFirstTime("istio-validation")));
+        create(pod("shop", "elsewhere", "node-b", crashLooping("istio-validation", 126, "")));
+        create(pod("shop", "db-migrate-failed", NODE, crashLooping("istio-validation", 1, "")));
+        create(pod("shop", "other-init", NODE, crashLooping("init-db", 126, "")));
+        create(pod("shop", "no-sidecar", NODE, crashLooping("istio-validation", 126, ""), false));
+    }
+
+    private void assertBystandersUntouched() {
+        for (String name : List.of("healthy", "starting", "elsewhere", "db-migrate-failed", "other-init",
+                "no-sidecar")) {
+            Pod p = get("shop", name);
+            assertNotNull(p, name + " must not be deleted");
+            assertTrue(p.getMetadata().getLabels() == null
+                    || !p.getMetadata().getLabels().containsKey("cni.istio.io/uninitialized"), name + " labelled");
+        }
+    }
+
+    private List<Event> events(String reason) {
+        return client.v1().events().inNamespace("shop").list().getItems().stream()
+                .filter(e -> reason.equals(e.getReason())).toList();
+    }
+
+    @Test
+    void deleteModeDeletesOnlyTheBrokenPodOnThisNode() throws Exception {
+        start(Map.of("REPAIR_DELETE_PODS", "true"));
+        createBystanders();
+        create(pod("shop", "broken", NODE, crashLooping("istio-validation", 126, "")));
+        long t = await(() -> get("shop", "broken") == null, Duration.ofSeconds(10));
+        System.out.println("[repair timing] delete mode: broken pod created -> deleted in " + ms(t));
+        Thread.sleep(300); // give the controller the chance to misbehave with the others
+        assertBystandersUntouched();
+        assertEquals(1.0, metrics.value(BrokenPods.Action.DELETE, "success"));
+        assertEquals(0.0, metrics.value(BrokenPods.Action.DELETE, "fail"));
+        List<Event> events = events("DeleteBrokenPod");
+        assertEquals(1, events.size());
+        assertEquals("Warning", events.get(0).getType());
+        assertEquals("pod detected as broken, deleted", events.get(0).getMessage());
+        assertEquals("broken", events.get(0).getInvolvedObject().getName());
+    }
+
+    @Test
+    void theWatchIsRestrictedToThisNode() throws Exception {
+        start(Map.of("REPAIR_DELETE_PODS", "true", "REPAIR_LABEL_SELECTORS", "app!=skip"));
+        boolean sawSelector = false;
+        for (String sent : dispatcher.paths) {
+            String path = java.net.URLDecoder.decode(sent, java.nio.charset.StandardCharsets.UTF_8);
+            if (path.startsWith("/api/v1/pods?") && path.contains("fieldSelector=spec.nodeName=" + NODE)
+                    && path.contains("labelSelector=app!=skip")) {
+                sawSelector = true;
+            }
+        }
+        assertTrue(sawSelector, "list/watch with the node's field selector");
+    }
+
+    @Test
+    void labelModeLabelsTheBrokenPodOnceThenSkips() throws Exception {
+        start(Map.of("REPAIR_LABEL_PODS", "true"));
+        createBystanders();
+        create(pod("shop", "broken", NODE, crashLooping("istio-validation", 126, "")));
+        long t = await(() -> {
+            Pod p = get("shop", "broken");
+            return p.getMetadata().getLabels() != null
+                    && "true".equals(p.getMetadata().getLabels().get("cni.istio.io/uninitialized"));
+        }, Duration.ofSeconds(10));
+        System.out.println("[repair timing] label mode: broken pod created -> labelled in " + ms(t));
+        // the label's own update event comes back: the label is present, so it is a skip
+        await(() -> metrics.value(BrokenPods.Action.LABEL, "skip") >= 1, Duration.ofSeconds(10));
+        Thread.sleep(300);
+        assertBystandersUntouched();
+        assertEquals(1.0, metrics.value(BrokenPods.Action.LABEL, "success"));
+        assertEquals(1, events("LabelBrokenPod").size());
+        assertEquals("pod detected as broken, labeled", events("LabelBrokenPod").get(0).getMessage());
+    }
+
+    @Test
+    void aPodAlreadyBrokenAtStartIsHandled() throws Exception {
+        create(pod("shop", "broken-before", NODE, crashLooping("istio-validation", 126, "")));
+        start(Map.of("REPAIR_DELETE_PODS", "true"));
+        await(() -> get("shop", "broken-before") == null, Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aPodThatBreaksLaterIsHandledOnItsUpdate() throws Exception {
+        start(Map.of("REPAIR_DELETE_PODS", "true"));
+        Pod p = create(pod("shop", "later", NODE, runningFirstTime("istio-validation")));
+        Thread.sleep(200);
+        assertNotNull(get("shop", "later"));
+        p.getStatus().setInitContainerStatuses(List.of(crashLooping("istio-validation", 126, "")));
+        client.pods().inNamespace("shop").resource(p).updateStatus();
+        long t = await(() -> get("shop", "later") == null, Duration.ofSeconds(10));
+        System.out.println("[repair timing] delete mode: pod turned broken (status update) -> deleted in " + ms(t));
+    }
+
+    @Test
+    void allActionsOffLeavesBrokenPodsAlone() throws Exception {
+        start(Map.of());
+        create(pod("shop", "broken", NODE, crashLooping("istio-validation", 126, "")));
+        Thread.sleep(500);
+        assertNotNull(get("shop", "broken"));
+        assertTrue(events("DeleteBrokenPod").isEmpty());
+    }
+
+    @Test
+    void apiErrorsAreRetriedWithBackOffAndDoNotStopTheController() throws Exception {
+        // 403 (say, RBAC not yet granted): not retried inside the fabric8 client, which retries 5xx answers itself
+        server.expect().delete().withPath("/api/v1/namespaces/shop/pods/flaky")
+                .andReturn(403, "{\"kind\":\"Status\",\"message\":\"etcd is sulking\"}").times(2);
+        start(Map.of("REPAIR_DELETE_PODS", "true"));
+        create(pod("shop", "flaky", NODE, crashLooping("istio-validation", 126, "")));
+        long t = await(() -> get("shop", "flaky") == null, Duration.ofSeconds(10));
+        System.out.println("[repair timing] delete mode with 2 API errors first: deleted after " + ms(t));
+        assertEquals(2.0, metrics.value(BrokenPods.Action.DELETE, "fail"));
+        assertEquals(1.0, metrics.value(BrokenPods.Action.DELETE, "success"));
+        assertTrue(events("DeleteBrokenPod").stream()
+                .anyMatch(e -> e.getMessage().startsWith("pod detected as broken, but failed to delete:")
+                        && e.getMessage().contains("etcd is sulking")));
+        // and it still works for the next pod
+        create(pod("shop", "next", NODE, crashLooping("istio-validation", 126, "")));
+        await(() -> get("shop", "next") == null, Duration.ofSeconds(10));
+    }
+
+    @Test
+    void retryBudgetIsFiveAttempts() throws Exception {
+        server.expect().delete().withPath("/api/v1/namespaces/shop/pods/stuck")
+                .andReturn(409, "{\"kind\":\"Status\",\"message\":\"conflict\"}").always();
+        start(Map.of("REPAIR_DELETE_PODS", "true"));
+        create(pod("shop", "stuck", NODE, crashLooping("istio-validation", 126, "")));
+        await(() -> metrics.value(BrokenPods.Action.DELETE, "fail") >= 5, Duration.ofSeconds(10));
+        Thread.sleep(500); // 5 ms .. 80 ms back-off: a sixth attempt would have happened by now
+        assertEquals(5.0, metrics.value(BrokenPods.Action.DELETE, "fail"));
+        assertNotNull(get("shop", "stuck"));
+        // the controller is still alive
+        create(pod("shop", "other", NODE, crashLooping("istio-validation", 126, "")));
+        await(() -> get("shop", "other") == null, Duration.ofSeconds(10));
+    }
+
+    @Test
+    void initialListFailureIsRetried() throws Exception {
+        // the path as the mock sees it after NodeSelectingDispatcher
+        server.expect().get().withPath("/api/v1/pods?resourceVersion=0&labelSelector="
+                        + java.net.URLEncoder.encode(NodeSelectingDispatcher.NODE_LABEL + "=" + NODE, "UTF-8"))
+                .andReturn(403, "{\"kind\":\"Status\",\"message\":\"apiserver starting\"}").times(2);
+        create(pod("shop", "broken-early", NODE, crashLooping("istio-validation", 126, "")));
+        int before = dispatcher.paths.size();
+        Map<String, String> env = new HashMap<>(Map.of("REPAIR_DELETE_PODS", "true", "REPAIR_NODE_NAME", NODE));
+        metrics = new RepairMetrics(registry);
+        controller = new RepairController(client, InstallSettings.from(env, List.of()).repair(), null, metrics);
+        controller.start();
+        long t = await(() -> get("shop", "broken-early") == null, Duration.ofSeconds(30));
+        long lists = dispatcher.paths.subList(before, dispatcher.paths.size()).stream()
+                .filter(p -> p.startsWith("/api/v1/pods?") && !p.contains("watch=true")).count();
+        System.out.println("[repair timing] initial list failed twice (403), then pod deleted after " + ms(t)
+                + " (" + lists + " list requests)");
+        assertTrue(lists >= 3, "the informer listed again after the failures: " + lists);
+    }
+}
