@@ -203,6 +203,99 @@ class RepairControllerTest {
         System.out.println("[repair timing] delete mode: pod turned broken (status update) -> deleted in " + ms(t));
     }
 
+    /** Runs a command, returning its output (stdout and stderr). */
+    static String run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        p.waitFor(30, TimeUnit.SECONDS);
+        return out;
+    }
+
+    static boolean rootWithIp() {
+        try {
+            return "0".equals(run("id", "-u").strip()) && run("ip", "netns", "list") != null;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @Test
+    void repairModeProgramsTheRulesInThePodsNamespace() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(rootWithIp(), "needs root and ip(8): a real network namespace");
+        String ns = "repair-test-" + ProcessHandle.current().pid();
+        String podIp = "10.253.77.7";
+        Process pause = null;
+        try {
+            run("ip", "netns", "add", ns);
+            run("ip", "-n", ns, "link", "set", "lo", "up");
+            run("ip", "link", "add", "rt" + ProcessHandle.current().pid(), "type", "veth", "peer", "name", "eth0",
+                    "netns", ns);
+            run("ip", "-n", ns, "addr", "add", podIp + "/24", "dev", "eth0");
+            run("ip", "-n", ns, "link", "set", "eth0", "up");
+            pause = new ProcessBuilder("ip", "netns", "exec", ns, "sleep", "300").start(); // the pod's sandbox
+            Thread.sleep(100);
+            Map<String, String> env = new HashMap<>(Map.of("REPAIR_REPAIR_PODS", "true", "REPAIR_NODE_NAME", NODE,
+                    "HOST_PROC_PATH", "/proc"));
+            InstallSettings settings = InstallSettings.from(env, List.of());
+            metrics = new RepairMetrics(registry);
+            controller = new RepairController(client, settings.repair(), InPlaceRepair.forHost(settings.hostProcPath()),
+                    metrics);
+            controller.start();
+            await(controller::hasSynced, Duration.ofSeconds(10));
+            Pod broken = pod("shop", "unredirected", NODE, crashLooping("istio-validation", 126, ""));
+            broken.getStatus().setPodIP(podIp);
+            broken.getStatus().setPodIPs(List.of(new io.fabric8.kubernetes.api.model.PodIP(podIp)));
+            String before = run("ip", "netns", "exec", ns, "iptables-save") + run("ip", "netns", "exec", ns,
+                    "iptables-legacy-save");
+            assertTrue(!before.contains("ISTIO_REDIRECT"), before);
+            create(broken);
+            long t = await(() -> metrics.value(BrokenPods.Action.REPAIR, "success") >= 1, Duration.ofSeconds(30));
+            System.out.println("[repair timing] repair mode: broken pod created -> rules programmed in its namespace in "
+                    + ms(t));
+            String after = run("ip", "netns", "exec", ns, "iptables-save") + run("ip", "netns", "exec", ns,
+                    "iptables-legacy-save");
+            assertTrue(after.contains("-A ISTIO_OUTPUT") && after.contains("ISTIO_REDIRECT")
+                    && after.contains("--to-ports 15001"), after);
+            assertNotNull(get("shop", "unredirected"), "repair in place leaves the pod alone");
+            // a later event for the same pod (same UID) does not repair again
+            Pod p = get("shop", "unredirected");
+            p.getMetadata().setAnnotations(new HashMap<>(p.getMetadata().getAnnotations()));
+            p.getMetadata().getAnnotations().put("touched", "yes");
+            client.pods().inNamespace("shop").resource(p).update();
+            Thread.sleep(300);
+            assertEquals(1.0, metrics.value(BrokenPods.Action.REPAIR, "success"));
+            assertEquals(0.0, metrics.value(BrokenPods.Action.REPAIR, "fail"));
+        } finally {
+            if (pause != null) {
+                pause.destroy();
+                pause.waitFor(5, TimeUnit.SECONDS);
+            }
+            run("ip", "netns", "del", ns);
+        }
+    }
+
+    @Test
+    void repairModeWithoutTheNamespaceFailsAndGivesUpAfterFiveAttempts() throws Exception {
+        Map<String, String> env = new HashMap<>(Map.of("REPAIR_REPAIR_PODS", "true", "REPAIR_NODE_NAME", NODE));
+        InstallSettings settings = InstallSettings.from(env, List.of());
+        metrics = new RepairMetrics(registry);
+        java.util.List<String> lookups = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.nio.file.Path emptyProc = java.nio.file.Files.createTempDirectory("empty-proc");
+        InPlaceRepair nowhere = new InPlaceRepair(ip -> {
+            lookups.add(ip);
+            return new NetnsFinder(emptyProc).find(ip);
+        }, new io.istiocni.iptables.RuleApplier(), Map.of());
+        controller = new RepairController(client, settings.repair(), nowhere, metrics);
+        controller.start();
+        await(controller::hasSynced, Duration.ofSeconds(10));
+        create(pod("shop", "ghost", NODE, crashLooping("istio-validation", 126, "")));
+        await(() -> metrics.value(BrokenPods.Action.REPAIR, "fail") >= 5, Duration.ofSeconds(10));
+        Thread.sleep(500);
+        assertEquals(5.0, metrics.value(BrokenPods.Action.REPAIR, "fail"));
+        assertEquals(5, lookups.size());
+        assertNotNull(get("shop", "ghost"));
+    }
+
     @Test
     void allActionsOffLeavesBrokenPodsAlone() throws Exception {
         start(Map.of());
