@@ -19,14 +19,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Likewise a merge patch of labels on {@code pods/status}, which the API server applies and the mock drops, is
  * passed to the pod itself.
  */
-final class NodeSelectingDispatcher extends Dispatcher {
+public final class NodeSelectingDispatcher extends Dispatcher {
 
-    static final String NODE_LABEL = "test.istio-cni/node";
+    public static final String NODE_LABEL = "test.istio-cni/node";
 
-    final List<String> paths = new CopyOnWriteArrayList<>();
+    public final List<String> paths = new CopyOnWriteArrayList<>();
     private final Dispatcher delegate;
 
-    NodeSelectingDispatcher(Dispatcher delegate) {
+    public NodeSelectingDispatcher(Dispatcher delegate) {
         this.delegate = delegate;
     }
 

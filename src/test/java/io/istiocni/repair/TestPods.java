@@ -9,40 +9,40 @@ import java.util.List;
 import java.util.Map;
 
 /** Pods as the kubelet reports them, for the repair tests. */
-final class TestPods {
+public final class TestPods {
 
     private TestPods() {
     }
 
-    static InstallSettings.Repair settings(Map<String, String> env) {
+    public static InstallSettings.Repair settings(Map<String, String> env) {
         return InstallSettings.from(env, List.of()).repair();
     }
 
     /** istio-validation in CrashLoopBackOff after exiting 126. */
-    static ContainerStatus crashLooping(String name, int exitCode, String message) {
+    public static ContainerStatus crashLooping(String name, int exitCode, String message) {
         return new ContainerStatusBuilder().withName(name).withRestartCount(2)
                 .withNewState().withNewWaiting().withReason("CrashLoopBackOff").endWaiting().endState()
                 .withNewLastState().withNewTerminated().withExitCode(exitCode).withReason("Error")
                 .withMessage(message).endTerminated().endLastState().build();
     }
 
-    static ContainerStatus completed(String name) {
+    public static ContainerStatus completed(String name) {
         return new ContainerStatusBuilder().withName(name).withRestartCount(1)
                 .withNewState().withNewTerminated().withExitCode(0).withReason("Completed").endTerminated().endState()
                 .withNewLastState().withNewTerminated().withExitCode(126).withReason("Error").endTerminated()
                 .endLastState().build();
     }
 
-    static ContainerStatus runningFirstTime(String name) {
+    public static ContainerStatus runningFirstTime(String name) {
         return new ContainerStatusBuilder().withName(name).withRestartCount(0)
                 .withNewState().withNewRunning().endRunning().endState().build();
     }
 
-    static Pod pod(String ns, String name, String node, ContainerStatus initStatus) {
+    public static Pod pod(String ns, String name, String node, ContainerStatus initStatus) {
         return pod(ns, name, node, initStatus, true);
     }
 
-    static Pod pod(String ns, String name, String node, ContainerStatus initStatus, boolean sidecarAnnotation) {
+    public static Pod pod(String ns, String name, String node, ContainerStatus initStatus, boolean sidecarAnnotation) {
         PodBuilder b = new PodBuilder().withNewMetadata().withNamespace(ns).withName(name)
                 .withUid(java.util.UUID.randomUUID().toString())
                 .addToLabels(NodeSelectingDispatcher.NODE_LABEL, node).endMetadata()

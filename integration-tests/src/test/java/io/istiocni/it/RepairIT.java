@@ -1,0 +1,171 @@
+package io.istiocni.it;
+
+import static io.istiocni.repair.TestPods.completed;
+import static io.istiocni.repair.TestPods.crashLooping;
+import static io.istiocni.repair.TestPods.pod;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import io.istiocni.repair.NodeSelectingDispatcher;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code istio-cni repair} as a process (the packaged program, Quarkus booted, the Quarkus Kubernetes client from
+ * {@code KUBECONFIG}) against fabric8's CRUD mock API server: a broken pod on its node is deleted, the others are
+ * left alone, the counter is on {@code /metrics}, SIGTERM ends it.
+ */
+class RepairIT {
+
+    static final String NODE = "node-a";
+
+    @TempDir
+    Path tmp;
+
+    private KubernetesMockServer server;
+    private KubernetesClient client;
+    private Process process;
+    private Path log;
+
+    @BeforeEach
+    void startServer() {
+        Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), responses,
+                new NodeSelectingDispatcher(new KubernetesMixedDispatcher(responses)), false);
+        server.init();
+        client = server.createClient();
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        client.close();
+        server.destroy();
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private String log() {
+        try {
+            return "\n--- log ---\n" + Files.readString(log);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static long await(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
+        long start = System.nanoTime();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - start > timeout.toNanos()) {
+                throw new AssertionError(what + " not within " + timeout);
+            }
+            Thread.sleep(2);
+        }
+        return System.nanoTime() - start;
+    }
+
+    static String get(int port, String path) {
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? r.body() : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private Pod create(Pod pod) {
+        return client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
+    }
+
+    private boolean gone(String name) {
+        return client.pods().inNamespace("shop").withName(name).get() == null;
+    }
+
+    @Test
+    void repairModeDeletesTheBrokenPodOfItsNode() throws Exception {
+        Path kubeconfig = tmp.resolve("kubeconfig");
+        Files.writeString(kubeconfig, PluginChainIT.kubeconfig(client.getMasterUrl().toString()));
+        int metricsPort = freePort();
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("KUBECONFIG", kubeconfig.toString());
+        env.put("REPAIR_NODE_NAME", NODE);
+        env.put("REPAIR_DELETE_PODS", "true");
+        env.put("MONITORING_PORT", String.valueOf(metricsPort));
+        log = tmp.resolve("repair.log");
+        create(pod("shop", "broken-before-start", NODE, crashLooping("istio-validation", 126, "")));
+        create(pod("shop", "healthy", NODE, completed("istio-validation")));
+        create(pod("shop", "elsewhere", "node-b", crashLooping("istio-validation", 126, "")));
+        ProcessBuilder pb = new ProcessBuilder(List.of(ItSupport.executable().toString(), "repair"));
+        pb.environment().clear();
+        pb.environment().putAll(ItSupport.cleanEnv(env));
+        pb.redirectErrorStream(true).redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        long started = System.nanoTime();
+        process = pb.start();
+        long t0 = await(() -> gone("broken-before-start"), Duration.ofSeconds(30), "existing broken pod deleted"
+                + log());
+        System.out.printf("RepairIT: process start -> existing broken pod deleted: %.0f ms%n", t0 / 1e6);
+        create(pod("shop", "broken", NODE, crashLooping("istio-validation", 126, "")));
+        long t = await(() -> gone("broken"), Duration.ofSeconds(30), "broken pod deleted" + log());
+        System.out.printf("RepairIT: broken pod created -> deleted by istio-cni repair: %.1f ms%n", t / 1e6);
+        Thread.sleep(300);
+        assertNotNull(client.pods().inNamespace("shop").withName("healthy").get(), log());
+        assertNotNull(client.pods().inNamespace("shop").withName("elsewhere").get(), log());
+        String metrics = get(metricsPort, "/metrics");
+        assertNotNull(metrics, log());
+        assertTrue(metrics.replace(",}", "}")
+                .contains("istio_cni_repair_pods_repaired_total{result=\"success\",type=\"delete\"} 2.0"), metrics);
+        long stop = System.nanoTime();
+        process.destroy();
+        assertTrue(process.waitFor(10, TimeUnit.SECONDS), "exit on SIGTERM" + log());
+        System.out.printf("RepairIT: SIGTERM -> exit %d in %.0f ms (ran %.1f s)%n", process.exitValue(),
+                (System.nanoTime() - stop) / 1e6, (stop - started) / 1e9);
+        assertTrue(Files.readString(log).contains("Pod detected as broken, deleting: shop/broken"), log());
+    }
+
+    @Test
+    void noNodeNameIsAOneLineUsageError() {
+        ItSupport.Result r = ItSupport.istioCni(ItSupport.cleanEnv(Map.of()), "repair");
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.stderr().strip().endsWith("no node name: set REPAIR_NODE_NAME (or NODE_NAME,"
+                + " KUBERNETES_NODE_NAME)"), r.stderr());
+    }
+}
