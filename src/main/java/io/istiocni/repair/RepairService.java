@@ -27,6 +27,7 @@ public class RepairService {
     MeterRegistry registry;
 
     private RepairController controller;
+    private boolean stopped;
 
     /**
      * Builds and starts the controller.
@@ -36,6 +37,9 @@ public class RepairService {
     public synchronized RepairController start(InstallSettings settings) {
         if (controller != null) {
             return controller;
+        }
+        if (stopped) {
+            throw new IllegalArgumentException("repair: shutting down");
         }
         InstallSettings.Repair repair = settings.repair();
         if (repair.nodeName().isEmpty()) {
@@ -56,20 +60,26 @@ public class RepairService {
         return c;
     }
 
-    /** The installer's way (install.md 4 step 7): a start-up failure is logged and the installer carries on. */
+    /**
+     * The installer's way (install.md 4 step 7): started in the background, so that building the client does not
+     * delay the first install pass; a start-up failure is logged and the installer carries on.
+     */
     public void startInInstaller(InstallSettings settings) {
         if (!settings.repair().enabled()) {
             LOG.info("repair controller disabled (REPAIR_ENABLED=false)");
             return;
         }
-        try {
-            start(settings);
-        } catch (RuntimeException e) {
-            LOG.errorf("repair controller not started: %s", RepairController.message(e));
-        }
+        Thread.ofPlatform().daemon(true).name("repair-start").start(() -> {
+            try {
+                start(settings);
+            } catch (RuntimeException e) {
+                LOG.errorf("repair controller not started: %s", RepairController.message(e));
+            }
+        });
     }
 
     public synchronized void stop() {
+        stopped = true;
         if (controller != null) {
             controller.close();
             controller = null;

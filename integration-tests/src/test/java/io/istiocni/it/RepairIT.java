@@ -162,6 +162,69 @@ class RepairIT {
     }
 
     @Test
+    void theInstallerRunsTheControllerInProcess() throws Exception {
+        Path kubeconfig = tmp.resolve("kubeconfig");
+        Files.writeString(kubeconfig, PluginChainIT.kubeconfig(client.getMasterUrl().toString()));
+        Path conf = Files.createDirectories(tmp.resolve("conf"));
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Path run = Files.createDirectories(tmp.resolve("run"));
+        Path sa = Files.createDirectories(tmp.resolve("sa"));
+        Files.copy(ItSupport.executable(), src.resolve("istio-cni"));
+        Files.writeString(sa.resolve("token"), "test-token");
+        try (java.io.InputStream ca = selfSignedCa()) {
+            Files.copy(ca, sa.resolve("ca.crt"));
+        }
+        Files.writeString(conf.resolve("10-ptp.conf"), "{\"cniVersion\":\"0.3.1\",\"name\":\"k8s\",\"type\":\"ptp\"}");
+        int healthPort = freePort();
+        int metricsPort = freePort();
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("MOUNTED_CNI_NET_DIR", conf.toString());
+        env.put("CNI_BIN_SOURCE_DIR", src.toString());
+        env.put("CNI_BIN_TARGET_DIRS", bin.toString());
+        env.put("CNI_AGENT_RUN_DIR", run.toString());
+        env.put("SERVICE_ACCOUNT_PATH", sa.toString());
+        env.put("KUBERNETES_SERVICE_HOST", "10.96.0.1");
+        env.put("KUBERNETES_SERVICE_PORT", "443");
+        env.put("HEALTH_PORT", String.valueOf(healthPort));
+        env.put("MONITORING_PORT", String.valueOf(metricsPort));
+        env.put("KUBECONFIG", kubeconfig.toString()); // the repair controller's client (outside a pod)
+        env.put("NODE_NAME", NODE); // REPAIR_NODE_NAME falls back to it
+        env.put("REPAIR_LABEL_PODS", "true");
+        log = tmp.resolve("install.log");
+        ProcessBuilder pb = new ProcessBuilder(List.of(ItSupport.executable().toString(), "install"));
+        pb.environment().clear();
+        pb.environment().putAll(ItSupport.cleanEnv(env));
+        pb.redirectErrorStream(true).redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        process = pb.start();
+        await(() -> get(healthPort, "/readyz") != null, Duration.ofSeconds(30), "installer ready" + log());
+        create(pod("shop", "broken", NODE, crashLooping("istio-validation", 126, "")));
+        long t = await(() -> {
+            Pod p = client.pods().inNamespace("shop").withName("broken").get();
+            return p.getMetadata().getLabels().containsKey("cni.istio.io/uninitialized");
+        }, Duration.ofSeconds(30), "broken pod labelled" + log());
+        System.out.printf("RepairIT: installer's in-process controller: broken pod created -> labelled: %.1f ms%n",
+                t / 1e6);
+        await(() -> {
+            String m = get(metricsPort, "/metrics");
+            return m != null && m.replace(",}", "}")
+                    .contains("istio_cni_repair_pods_repaired_total{result=\"success\",type=\"label\"} 1.0");
+        }, Duration.ofSeconds(10), "label counter on /metrics" + log());
+        process.destroy();
+        assertTrue(process.waitFor(10, TimeUnit.SECONDS), "exit on SIGTERM" + log());
+        assertTrue(Files.readString(log).contains("cleanup done"), log());
+    }
+
+    /** Any certificate will do as the service account's CA: the plugin's kubeconfig only embeds it. */
+    private java.io.InputStream selfSignedCa() throws Exception {
+        Path ca = tmp.resolve("ca.crt");
+        ItSupport.runOk("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "/dev/null",
+                "-out", ca.toString(), "-subj", "/CN=test-ca", "-days", "1");
+        return Files.newInputStream(ca);
+    }
+
+    @Test
     void noNodeNameIsAOneLineUsageError() {
         ItSupport.Result r = ItSupport.istioCni(ItSupport.cleanEnv(Map.of()), "repair");
         assertEquals(1, r.exit(), r.toString());
