@@ -100,7 +100,8 @@ public final class RepairController implements AutoCloseable {
             }
             int eq = f.indexOf('=');
             if (eq <= 0) {
-                throw new IllegalArgumentException("invalid REPAIR_FIELD_SELECTORS item \"" + f + "\"");
+                throw new IllegalArgumentException("repair: invalid REPAIR_FIELD_SELECTORS item \"" + f
+                        + "\" (want field=value or field!=value)");
             }
             String value = f.substring(f.startsWith("=", eq + 1) ? eq + 2 : eq + 1).strip();
             pods = pods.withField(f.substring(0, eq).strip(), value);
