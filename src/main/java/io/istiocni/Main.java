@@ -1,7 +1,9 @@
 package io.istiocni;
 
 import io.istiocni.cli.ModeSelector;
+import io.istiocni.capture.IptablesCommand;
 import io.istiocni.cli.PluginCommand;
+import io.istiocni.cli.ValidateCommand;
 import io.istiocni.cli.ProgramName;
 import io.istiocni.cli.TopCommand;
 import io.quarkus.runtime.Quarkus;
@@ -27,10 +29,18 @@ public class Main implements QuarkusApplication {
         List<String> effective = ModeSelector.effectiveArgs(ProgramName.argv0(), List.of(args),
                 System.getenv("CNI_COMMAND") != null);
         String[] argv = effective.toArray(String[]::new);
-        if (!effective.isEmpty() && effective.get(0).equals("plugin")) {
-            System.exit(PluginCommand.runPlugin()); // once per pod: not even picocli on this path
+        String mode = effective.isEmpty() ? "" : effective.get(0);
+        List<String> words = effective.isEmpty() ? List.of() : effective.subList(1, effective.size());
+        // Once per pod (plugin; iptables and validate in init containers): not even picocli, whose classes are
+        // too old for the JDK's AOT cache and cost ~200 class loads.
+        switch (mode) {
+            case "plugin" -> System.exit(PluginCommand.runPlugin());
+            case "iptables" -> System.exit(IptablesCommand.run(words, System.getenv(), System.out, System.err));
+            case "validate" -> System.exit(ValidateCommand.run(words));
+            default -> {
+            }
         }
-        if (!effective.isEmpty() && DAEMON_MODES.contains(effective.get(0))) {
+        if (DAEMON_MODES.contains(mode)) {
             Quarkus.run(Main.class, argv);
             return;
         }

@@ -31,8 +31,12 @@ public class ValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return IptablesCommand.run(withValidationFlags(args), System.getenv(), System.out, System.err,
-                USAGE_HEADER);
+        return run(args);
+    }
+
+    /** The check with these words, on this process's environment and streams; returns the exit code. */
+    public static int run(List<String> words) {
+        return IptablesCommand.run(withValidationFlags(words), System.getenv(), System.out, System.err, USAGE_HEADER);
     }
 
     /** The words handed to the iptables mode: ours, then the two flags that make it the check. */
