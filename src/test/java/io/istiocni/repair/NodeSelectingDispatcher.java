@@ -24,6 +24,9 @@ public final class NodeSelectingDispatcher extends Dispatcher {
     public static final String NODE_LABEL = "test.istio-cni/node";
 
     public final List<String> paths = new CopyOnWriteArrayList<>();
+    /** Fault injection: this many of the next pod list/watch requests are answered 500. */
+    public final java.util.concurrent.atomic.AtomicInteger failPodListsAndWatches =
+            new java.util.concurrent.atomic.AtomicInteger();
     private final Dispatcher delegate;
 
     public NodeSelectingDispatcher(Dispatcher delegate) {
@@ -34,6 +37,10 @@ public final class NodeSelectingDispatcher extends Dispatcher {
     public MockResponse dispatch(RecordedRequest request) {
         String path = request.getPath();
         paths.add(path);
+        if (path.startsWith("/api/v1/pods?") && failPodListsAndWatches.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            return new MockResponse().setResponseCode(500)
+                    .setBody("{\"kind\":\"Status\",\"code\":500,\"message\":\"injected: apiserver unavailable\"}");
+        }
         String rewritten = rewrite(path);
         if (request.method() == io.fabric8.mockwebserver.dsl.HttpMethod.PATCH && rewritten.matches(
                 "/api/v1/namespaces/[^/]+/pods/[^/?]+/status")) {

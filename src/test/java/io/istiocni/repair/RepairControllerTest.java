@@ -327,6 +327,33 @@ class RepairControllerTest {
     }
 
     @Test
+    void aWatchThatFailsIsReestablishedAndEventsMeanwhileAreNotLost() throws Exception {
+        start(Map.of("REPAIR_DELETE_PODS", "true"));
+        create(pod("shop", "first", NODE, crashLooping("istio-validation", 126, "")));
+        await(() -> get("shop", "first") == null, Duration.ofSeconds(10));
+        // the API server goes away (the watch connection drops), comes back on the same port with an empty store,
+        // and fails the first 3 lists/watches
+        int port = java.net.URI.create(client.getMasterUrl().toString()).getPort();
+        server.destroy();
+        Thread.sleep(500);
+        Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+        dispatcher = new NodeSelectingDispatcher(new KubernetesMixedDispatcher(responses));
+        dispatcher.failPodListsAndWatches.set(3);
+        int before = 0;
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, dispatcher, false);
+        server.init(java.net.InetAddress.getByName("localhost"), port);
+        create(pod("shop", "while-down", NODE, crashLooping("istio-validation", 126, "")));
+        long t = await(() -> get("shop", "while-down") == null, Duration.ofSeconds(60));
+        long failed = dispatcher.paths.subList(before, dispatcher.paths.size()).stream()
+                .filter(p -> p.startsWith("/api/v1/pods?")).count();
+        System.out.println("[repair timing] watch lost, 3 failed list/watch attempts (" + failed
+                + " pod list/watch requests): pod created meanwhile deleted after " + ms(t));
+        assertEquals(0, dispatcher.failPodListsAndWatches.get());
+        create(pod("shop", "after", NODE, crashLooping("istio-validation", 126, "")));
+        await(() -> get("shop", "after") == null, Duration.ofSeconds(10));
+    }
+
+    @Test
     void retryBudgetIsFiveAttempts() throws Exception {
         server.expect().delete().withPath("/api/v1/namespaces/shop/pods/stuck")
                 .andReturn(409, "{\"kind\":\"Status\",\"message\":\"conflict\"}").always();
