@@ -1,0 +1,98 @@
+{{/*
+Deep merge of the map (index . 1) into the map (index . 0), in place. Unlike sprig's
+mergeOverwrite, false, 0 and "" in the source do override (--set chained=false); lists are
+replaced; null entries are skipped.
+*/}}
+{{- define "istio-cni.merge" -}}
+{{- $dst := index . 0 -}}
+{{- $src := index . 1 -}}
+{{- range $k, $v := $src -}}
+{{- if and (kindIs "map" $v) (kindIs "map" (index $dst $k)) -}}
+{{- include "istio-cni.merge" (list (index $dst $k) $v) -}}
+{{- else if not (kindIs "invalid" $v) -}}
+{{- $_ := set $dst $k (deepCopy $v) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The effective values, as YAML: chart defaults, then the platform preset, then the user's
+top-level values, then the user's `cni.` values (install.md §13, §13.5).
+Use: {{- $v := include "istio-cni.values" . | fromYaml }}
+*/}}
+{{- define "istio-cni.values" -}}
+{{- $v := deepCopy (index .Values "_internal_defaults_do_not_set") -}}
+{{- $user := omit .Values "_internal_defaults_do_not_set" "cni" -}}
+{{- $cni := .Values.cni | default dict -}}
+{{- $userGlobal := $user.global | default dict -}}
+{{- $cniGlobal := $cni.global | default dict -}}
+{{- $platform := coalesce $cni.platform $cniGlobal.platform $user.platform $userGlobal.platform "" -}}
+{{- $presets := dict
+  "gke" (dict "cniBinDir" "" "resourceQuotas" (dict "enabled" true))
+  "openshift" (dict "cniBinDir" "/var/lib/cni/bin" "cniConfDir" "/etc/cni/multus/net.d" "chained" false "cniConfFileName" "istio-cni.conf" "provider" "multus" "seLinuxOptions" (dict "type" "spc_t"))
+  "k3s" (dict "cniConfDir" "/var/lib/rancher/k3s/agent/etc/cni/net.d" "cniBinDir" "/var/lib/rancher/k3s/data/cni")
+  "k3d" (dict "cniConfDir" "/var/lib/rancher/k3s/agent/etc/cni/net.d" "cniBinDir" "/bin")
+  "microk8s" (dict "cniConfDir" "/var/snap/microk8s/current/args/cni-network" "cniBinDir" "/var/snap/microk8s/current/opt/cni/bin")
+  "minikube" (dict "cniNetnsDir" "/var/run/docker/netns")
+-}}
+{{- if and $platform (not (hasKey $presets $platform)) -}}
+{{- fail (printf "unknown platform %q (known: gke, openshift, k3s, k3d, microk8s, minikube)" $platform) -}}
+{{- end -}}
+{{- if $platform -}}
+{{- include "istio-cni.merge" (list $v (index $presets $platform)) -}}
+{{- end -}}
+{{- include "istio-cni.merge" (list $v $user) -}}
+{{- include "istio-cni.merge" (list $v $cni) -}}
+{{- $_ := set $v "platform" $platform -}}
+{{- $profile := coalesce $v.profile $v.global.profile "" -}}
+{{- if or $v.ambient.enabled (eq $profile "ambient") -}}
+{{- fail "ambient mode is not supported" -}}
+{{- end -}}
+{{- if not $v.cniBinDir -}}
+{{- if or (eq $platform "gke") (contains "-gke" .Capabilities.KubeVersion.GitVersion) -}}
+{{- $_ := set $v "cniBinDir" "/home/kubernetes/bin" -}}
+{{- else -}}
+{{- $_ := set $v "cniBinDir" "/opt/cni/bin" -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $v -}}
+{{- end -}}
+
+{{/* true when namespaced objects are rendered (global.resourceScope all or namespace) */}}
+{{- define "istio-cni.namespaced" -}}
+{{- $v := include "istio-cni.values" . | fromYaml -}}
+{{- if or (eq $v.global.resourceScope "all") (eq $v.global.resourceScope "namespace") }}true{{ end -}}
+{{- end -}}
+
+{{- define "istio-cni.clusterScoped" -}}
+{{- $v := include "istio-cni.values" . | fromYaml -}}
+{{- if or (eq $v.global.resourceScope "all") (eq $v.global.resourceScope "cluster") }}true{{ end -}}
+{{- end -}}
+
+{{- define "istio-cni.labels" -}}
+{{- $v := include "istio-cni.values" . | fromYaml -}}
+app: istio-cni
+release: {{ .Release.Name }}
+istio.io/rev: {{ $v.revision | default "default" | quote }}
+install.operator.istio.io/owning-resource: {{ $v.ownerName | default "unknown" }}
+operator.istio.io/component: Cni
+app.kubernetes.io/name: istio-cni
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: istio
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end -}}
+
+{{/* the image reference: <hub>/<image>:<tag>[-<variant>], or image when it contains "/" */}}
+{{- define "istio-cni.image" -}}
+{{- $v := include "istio-cni.values" . | fromYaml -}}
+{{- if contains "/" $v.image -}}
+{{- $v.image -}}
+{{- else -}}
+{{- $hub := $v.hub | default $v.global.hub -}}
+{{- $tag := toString ($v.tag | default $v.global.tag) -}}
+{{- $variant := $v.variant | default $v.global.variant -}}
+{{- printf "%s/%s:%s" $hub $v.image $tag -}}{{- if $variant }}-{{ $variant }}{{ end -}}
+{{- end -}}
+{{- end -}}

@@ -1,0 +1,336 @@
+package io.istiocni.helm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.TemplateCommand;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/** Lints and renders deploy/helm with the real Helm library (install.md §13). */
+class HelmChartTest {
+
+    static final Path CHART = Path.of("deploy/helm");
+    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    /** The rendered objects, keyed by "Kind/name". */
+    record Rendered(Map<String, JsonNode> objects) {
+        JsonNode get(String kindName) {
+            JsonNode n = objects.get(kindName);
+            assertNotNull(n, () -> kindName + " not rendered; got " + objects.keySet());
+            return n;
+        }
+
+        JsonNode container() {
+            JsonNode containers = get("DaemonSet/istio-cni-node").at("/spec/template/spec/containers");
+            assertEquals(1, containers.size());
+            return containers.get(0);
+        }
+
+        JsonNode podSpec() {
+            return get("DaemonSet/istio-cni-node").at("/spec/template/spec");
+        }
+
+        Map<String, String> config() {
+            Map<String, String> m = new LinkedHashMap<>();
+            get("ConfigMap/istio-cni-config").get("data").properties().forEach(e -> {
+                assertTrue(e.getValue().isTextual(), e.getKey() + " is not a string");
+                m.put(e.getKey(), e.getValue().asText());
+            });
+            return m;
+        }
+
+        /** hostPath of the volume mounted at mountPath, or null when not mounted. */
+        String hostPathMountedAt(String mountPath) {
+            for (JsonNode m : container().get("volumeMounts")) {
+                if (m.get("mountPath").asText().equals(mountPath)) {
+                    for (JsonNode vol : podSpec().get("volumes")) {
+                        if (vol.get("name").asText().equals(m.get("name").asText())) {
+                            return vol.at("/hostPath/path").asText();
+                        }
+                    }
+                    throw new AssertionError("no volume " + m.get("name"));
+                }
+            }
+            return null;
+        }
+
+        Map<String, JsonNode> env() {
+            Map<String, JsonNode> m = new HashMap<>();
+            container().get("env").forEach(e -> m.put(e.get("name").asText(), e));
+            return m;
+        }
+
+        /** verbs granted by a ClusterRole on one resource, as "verb" strings. */
+        Set<String> verbs(String role, String resource) {
+            Set<String> verbs = new TreeSet<>();
+            for (JsonNode rule : get("ClusterRole/" + role).get("rules")) {
+                for (JsonNode r : rule.get("resources")) {
+                    if (r.asText().equals(resource)) {
+                        rule.get("verbs").forEach(v -> verbs.add(v.asText()));
+                    }
+                }
+            }
+            return verbs;
+        }
+    }
+
+    static Rendered render(UnaryOperator<TemplateCommand> values) throws Exception {
+        TemplateCommand cmd = new Helm(CHART).template().withName("istio-cni").withNamespace("kube-system");
+        String yaml = values.apply(cmd).call();
+        Map<String, JsonNode> objects = new LinkedHashMap<>();
+        try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(yaml)) {
+            while (it.hasNext()) {
+                JsonNode doc = it.next();
+                if (doc == null || doc.isNull() || doc.isEmpty()) {
+                    continue;
+                }
+                String key = doc.get("kind").asText() + "/" + doc.at("/metadata/name").asText();
+                assertNull(objects.put(key, doc), "rendered twice: " + key);
+            }
+        }
+        return new Rendered(objects);
+    }
+
+    @Test
+    void lintPasses() {
+        assertTrue(Files.isRegularFile(CHART.resolve("Chart.yaml")), "run from the project dir");
+        LintResult result = new Helm(CHART).lint().strict().call();
+        assertFalse(result.isFailed(), () -> String.join("\n", result.getMessages()));
+    }
+
+    @Test
+    void defaults() throws Exception {
+        Rendered r = render(c -> c);
+        assertEquals(Set.of("ServiceAccount/istio-cni", "ConfigMap/istio-cni-config", "DaemonSet/istio-cni-node",
+                "ClusterRole/istio-cni", "ClusterRoleBinding/istio-cni", "ClusterRole/istio-cni-repair-role",
+                "ClusterRoleBinding/istio-cni-repair-rolebinding"), r.objects().keySet());
+        JsonNode ds = r.get("DaemonSet/istio-cni-node");
+        assertEquals("kube-system", ds.at("/metadata/namespace").asText());
+        assertEquals("istio-cni-node", ds.at("/spec/selector/matchLabels/k8s-app").asText());
+        assertEquals("istio-cni-node", ds.at("/spec/template/metadata/labels/k8s-app").asText());
+        assertEquals("system-node-critical", r.podSpec().get("priorityClassName").asText());
+        assertEquals("istio-cni", r.podSpec().get("serviceAccountName").asText());
+        assertEquals("linux", r.podSpec().at("/nodeSelector/kubernetes.io~1os").asText());
+        assertEquals(3, r.podSpec().get("tolerations").size());
+        assertEquals(30, r.podSpec().get("terminationGracePeriodSeconds").asInt());
+
+        JsonNode c = r.container();
+        assertEquals("install-cni", c.get("name").asText());
+        assertEquals("install-cni", c.at("/command/0").asText());
+        assertEquals("--log_output_level=info", c.at("/args/0").asText());
+        assertTrue(c.get("image").asText().matches("[^/]+/[^:]+/istio-cni:0\\.1\\.0"), c.get("image").asText());
+        assertFalse(c.has("imagePullPolicy"));
+        assertEquals("/readyz", c.at("/readinessProbe/httpGet/path").asText());
+        assertEquals(8000, c.at("/readinessProbe/httpGet/port").asInt());
+        assertEquals("/healthz", c.at("/livenessProbe/httpGet/path").asText());
+        assertEquals(8000, c.at("/livenessProbe/httpGet/port").asInt());
+        assertEquals(15014, c.at("/ports/0/containerPort").asInt());
+        assertEquals("metrics", c.at("/ports/0/name").asText());
+        assertEquals("100m", c.at("/resources/requests/cpu").asText());
+        assertEquals("100Mi", c.at("/resources/requests/memory").asText());
+        JsonNode sc = c.get("securityContext");
+        assertFalse(sc.get("privileged").asBoolean());
+        assertEquals(0, sc.get("runAsUser").asInt());
+        assertEquals("ALL", sc.at("/capabilities/drop/0").asText());
+        Set<String> caps = new TreeSet<>();
+        sc.at("/capabilities/add").forEach(n -> caps.add(n.asText()));
+        assertEquals(Set.of("NET_ADMIN", "NET_RAW", "SYS_PTRACE", "SYS_ADMIN", "DAC_OVERRIDE"), caps);
+        assertEquals("unconfined", ds.at("/spec/template/metadata/annotations")
+                .get("container.apparmor.security.beta.kubernetes.io/install-cni").asText());
+
+        // host paths: the installer's fixed in-container paths on the chart's host dirs
+        assertEquals("/opt/cni/bin", r.hostPathMountedAt("/host/opt/cni/bin"));
+        assertEquals("/etc/cni/net.d", r.hostPathMountedAt("/host/etc/cni/net.d"));
+        assertEquals("/var/run/istio-cni", r.hostPathMountedAt("/var/run/istio-cni"));
+        assertEquals("/proc", r.hostPathMountedAt("/host/proc"));
+
+        // env: the ConfigMap through envFrom, the downward API in env
+        assertEquals("istio-cni-config", c.at("/envFrom/0/configMapRef/name").asText());
+        Map<String, JsonNode> env = r.env();
+        assertEquals("spec.nodeName", env.get("REPAIR_NODE_NAME").at("/valueFrom/fieldRef/fieldPath").asText());
+        assertEquals("spec.nodeName", env.get("NODE_NAME").at("/valueFrom/fieldRef/fieldPath").asText());
+        assertEquals("metadata.name", env.get("POD_NAME").at("/valueFrom/fieldRef/fieldPath").asText());
+        assertEquals("metadata.namespace", env.get("POD_NAMESPACE").at("/valueFrom/fieldRef/fieldPath").asText());
+        assertEquals("sidecar.istio.io/status", env.get("REPAIR_SIDECAR_ANNOTATION").get("value").asText());
+
+        Map<String, String> cm = r.config();
+        assertEquals("true", cm.get("CHAINED_CNI_PLUGIN"));
+        assertFalse(cm.containsKey("CNI_CONF_NAME"));
+        assertEquals("kube-system", cm.get("EXCLUDE_NAMESPACES"));
+        assertEquals("true", cm.get("REPAIR_ENABLED"));
+        assertEquals("true", cm.get("REPAIR_REPAIR_PODS"));
+        assertEquals("false", cm.get("REPAIR_DELETE_PODS"));
+        assertEquals("false", cm.get("REPAIR_LABEL_PODS"));
+        assertEquals("istio-validation", cm.get("REPAIR_INIT_CONTAINER_NAME"));
+        assertEquals("cni.istio.io/uninitialized", cm.get("REPAIR_BROKEN_POD_LABEL_KEY"));
+        assertEquals("true", cm.get("REPAIR_BROKEN_POD_LABEL_VALUE"));
+        assertEquals("false", cm.get("NATIVE_NFTABLES"));
+        assertEquals("false", cm.get("AMBIENT_ENABLED"));
+        assertEquals("0.1.0", cm.get("CURRENT_AGENT_VERSION"));
+
+        // RBAC: the installer reads; repair in place needs no pod writes
+        assertEquals(Set.of("get", "list", "watch"), r.verbs("istio-cni", "pods"));
+        assertEquals(Set.of("get", "list", "watch"), r.verbs("istio-cni", "nodes"));
+        assertEquals(Set.of("get", "list", "watch"), r.verbs("istio-cni-repair-role", "pods"));
+        assertEquals(Set.of("create", "patch"), r.verbs("istio-cni-repair-role", "events"));
+        assertEquals(Set.of(), r.verbs("istio-cni-repair-role", "pods/status"));
+        assertEquals(Set.of(), r.verbs("istio-cni", "securitycontextconstraints"));
+        JsonNode binding = r.get("ClusterRoleBinding/istio-cni-repair-rolebinding");
+        assertEquals("istio-cni-repair-role", binding.at("/roleRef/name").asText());
+        assertEquals("istio-cni", binding.at("/subjects/0/name").asText());
+        assertEquals("kube-system", binding.at("/subjects/0/namespace").asText());
+    }
+
+    @Test
+    void standalone() throws Exception {
+        Rendered r = render(c -> c.set("chained", false).set("cniConfFileName", "istio-cni.conf"));
+        assertEquals("false", r.config().get("CHAINED_CNI_PLUGIN"));
+        assertEquals("istio-cni.conf", r.config().get("CNI_CONF_NAME"));
+        // the cni. prefix is the same value and wins
+        Rendered prefixed = render(c -> c.set("chained", true).set("cni.chained", false));
+        assertEquals("false", prefixed.config().get("CHAINED_CNI_PLUGIN"));
+    }
+
+    @Test
+    void valuesReachTheInstaller() throws Exception {
+        Rendered r = render(c -> c.set("excludeNamespaces[0]", "kube-system").set("excludeNamespaces[1]", "istio-system")
+                .set("cniBinDir", "/usr/libexec/cni").set("cniConfDir", "/etc/kubernetes/cni/net.d")
+                .set("logging.level", "debug").set("logLevel", "warn").set("global.logAsJson", true)
+                .set("env.UPDATE_CNI_BINARIES", "false").set("priorityClassName", "my-critical")
+                .set("pullPolicy", "IfNotPresent").set("hub", "registry.example/x").set("tag", "1.2.3")
+                .set("resources.requests.cpu", "").set("resources.limits.memory", "200Mi"));
+        assertEquals("kube-system,istio-system", r.config().get("EXCLUDE_NAMESPACES"));
+        assertEquals("/usr/libexec/cni", r.hostPathMountedAt("/host/opt/cni/bin"));
+        assertEquals("/etc/kubernetes/cni/net.d", r.hostPathMountedAt("/host/etc/cni/net.d"));
+        JsonNode c = r.container();
+        assertEquals("--log_output_level=debug,cni-plugin:warn", c.at("/args/0").asText());
+        assertEquals("--log_as_json", c.at("/args/1").asText());
+        assertEquals("false", r.config().get("UPDATE_CNI_BINARIES"));
+        assertEquals("false", r.env().get("UPDATE_CNI_BINARIES").get("value").asText());
+        assertEquals("my-critical", r.podSpec().get("priorityClassName").asText());
+        assertEquals("IfNotPresent", c.get("imagePullPolicy").asText());
+        assertEquals("registry.example/x/istio-cni:1.2.3", c.get("image").asText());
+        assertEquals("1.2.3", r.config().get("CURRENT_AGENT_VERSION"));
+        assertFalse(c.at("/resources/requests").has("cpu"));
+        assertEquals("200Mi", c.at("/resources/limits/memory").asText());
+    }
+
+    @Test
+    void repairDisabled() throws Exception {
+        Rendered r = render(c -> c.set("repair.enabled", false));
+        assertEquals("false", r.config().get("REPAIR_ENABLED"));
+        assertFalse(r.objects().containsKey("ClusterRole/istio-cni-repair-role"));
+        assertFalse(r.objects().containsKey("ClusterRoleBinding/istio-cni-repair-rolebinding"));
+        assertNull(r.hostPathMountedAt("/host/proc"));
+        assertEquals(Set.of("get", "list", "watch"), r.verbs("istio-cni", "pods"));
+    }
+
+    @Test
+    void repairActionsGetOnlyTheirVerbs() throws Exception {
+        Rendered delete = render(c -> c.set("repair.repairPods", false).set("repair.deletePods", true));
+        assertEquals("true", delete.config().get("REPAIR_DELETE_PODS"));
+        assertEquals("false", delete.config().get("REPAIR_REPAIR_PODS"));
+        assertEquals(Set.of("delete", "get", "list", "watch"), delete.verbs("istio-cni-repair-role", "pods"));
+        assertEquals(Set.of(), delete.verbs("istio-cni-repair-role", "pods/status"));
+        assertNull(delete.hostPathMountedAt("/host/proc"));
+
+        Rendered label = render(c -> c.set("repair.repairPods", false).set("repair.labelPods", true));
+        assertEquals("true", label.config().get("REPAIR_LABEL_PODS"));
+        assertEquals(Set.of("get", "list", "watch"), label.verbs("istio-cni-repair-role", "pods"));
+        assertEquals(Set.of("patch", "update"), label.verbs("istio-cni-repair-role", "pods/status"));
+
+        // repairPods wins: nothing more than the informer and events
+        Rendered all = render(c -> c.set("repair.deletePods", true).set("repair.labelPods", true));
+        assertEquals(Set.of("get", "list", "watch"), all.verbs("istio-cni-repair-role", "pods"));
+        assertEquals(Set.of(), all.verbs("istio-cni-repair-role", "pods/status"));
+        assertEquals("/proc", all.hostPathMountedAt("/host/proc"));
+    }
+
+    @Test
+    void gke() throws Exception {
+        Rendered platform = render(c -> c.set("global.platform", "gke"));
+        assertEquals("/home/kubernetes/bin", platform.hostPathMountedAt("/host/opt/cni/bin"));
+        assertEquals("/etc/cni/net.d", platform.hostPathMountedAt("/host/etc/cni/net.d"));
+        JsonNode quota = platform.get("ResourceQuota/istio-cni-resource-quota");
+        assertEquals("5000", quota.at("/spec/hard/pods").asText());
+        assertEquals("PriorityClass", quota.at("/spec/scopeSelector/matchExpressions/0/scopeName").asText());
+        assertEquals("system-node-critical", quota.at("/spec/scopeSelector/matchExpressions/0/values/0").asText());
+
+        Rendered binDir = render(c -> c.set("cni.cniBinDir", "/home/kubernetes/bin"));
+        assertEquals("/home/kubernetes/bin", binDir.hostPathMountedAt("/host/opt/cni/bin"));
+        assertFalse(binDir.objects().containsKey("ResourceQuota/istio-cni-resource-quota"));
+
+        // the user's values win over the preset
+        Rendered user = render(c -> c.set("platform", "gke").set("cniBinDir", "/opt/cni/bin")
+                .set("resourceQuotas.enabled", false));
+        assertEquals("/opt/cni/bin", user.hostPathMountedAt("/host/opt/cni/bin"));
+        assertFalse(user.objects().containsKey("ResourceQuota/istio-cni-resource-quota"));
+    }
+
+    @Test
+    void resourceQuotaOnlyWhenAsked() throws Exception {
+        Rendered r = render(c -> c.set("resourceQuotas.enabled", true).set("resourceQuotas.pods", 64));
+        assertEquals("64", r.get("ResourceQuota/istio-cni-resource-quota").at("/spec/hard/pods").asText());
+        assertEquals("kube-system", r.get("ResourceQuota/istio-cni-resource-quota").at("/metadata/namespace").asText());
+    }
+
+    @Test
+    void openshift() throws Exception {
+        Rendered r = render(c -> c.set("global.platform", "openshift"));
+        assertEquals("/var/lib/cni/bin", r.hostPathMountedAt("/host/opt/cni/bin"));
+        assertEquals("/etc/cni/multus/net.d", r.hostPathMountedAt("/host/etc/cni/net.d"));
+        assertEquals("false", r.config().get("CHAINED_CNI_PLUGIN"));
+        assertEquals("istio-cni.conf", r.config().get("CNI_CONF_NAME"));
+        assertEquals("spc_t", r.container().at("/securityContext/seLinuxOptions/type").asText());
+        assertEquals(Set.of("use"), r.verbs("istio-cni", "securitycontextconstraints"));
+        JsonNode scc = null;
+        for (JsonNode rule : r.get("ClusterRole/istio-cni").get("rules")) {
+            if (rule.at("/apiGroups/0").asText().equals("security.openshift.io")) {
+                scc = rule;
+            }
+        }
+        assertNotNull(scc);
+        assertEquals("privileged", scc.at("/resourceNames/0").asText());
+        JsonNode nad = r.get("NetworkAttachmentDefinition/istio-cni");
+        assertEquals("default", nad.at("/metadata/namespace").asText());
+        assertFalse(r.objects().containsKey("ResourceQuota/istio-cni-resource-quota"));
+    }
+
+    @Test
+    void ambientIsRefused() {
+        Exception e = assertThrows(Exception.class, () -> render(c -> c.set("ambient.enabled", true)));
+        assertTrue(e.getMessage().contains("ambient mode is not supported"), e.getMessage());
+    }
+
+    @Test
+    void resourceScope() throws Exception {
+        Rendered cluster = render(c -> c.set("global.resourceScope", "cluster"));
+        assertEquals(Set.of("ClusterRole/istio-cni", "ClusterRoleBinding/istio-cni",
+                "ClusterRole/istio-cni-repair-role", "ClusterRoleBinding/istio-cni-repair-rolebinding"),
+                cluster.objects().keySet());
+        Rendered ns = render(c -> c.set("global.resourceScope", "namespace").set("global.networkPolicy.enabled", true));
+        List<String> kinds = new ArrayList<>(ns.objects().keySet());
+        assertTrue(kinds.stream().noneMatch(k -> k.startsWith("Cluster")), kinds::toString);
+        assertTrue(ns.objects().containsKey("NetworkPolicy/istio-cni"));
+    }
+}
