@@ -333,4 +333,28 @@ class HelmChartTest {
         assertTrue(kinds.stream().noneMatch(k -> k.startsWith("Cluster")), kinds::toString);
         assertTrue(ns.objects().containsKey("NetworkPolicy/istio-cni"));
     }
+
+    @Test
+    void securityAndLabelValues() throws Exception {
+        Rendered r = render(c -> c.set("global.imagePullSecrets[0]", "regcred").set("seLinuxOptions.level", "s0")
+                .set("useAppArmorAnnotation", false).set("privileged", true).set("revision", "canary")
+                .set("ownerName", "op").set("image", "my.reg/istio-cni:dev").set("platform", "k3s"));
+        assertEquals("regcred", r.get("ServiceAccount/istio-cni").at("/imagePullSecrets/0/name").asText());
+        JsonNode sc = r.container().get("securityContext");
+        assertTrue(sc.get("privileged").asBoolean());
+        assertEquals("s0", sc.at("/seLinuxOptions/level").asText());
+        assertEquals("spc_t", sc.at("/seLinuxOptions/type").asText());
+        assertEquals("Unconfined", sc.at("/appArmorProfile/type").asText());
+        JsonNode ds = r.get("DaemonSet/istio-cni-node");
+        assertFalse(ds.at("/spec/template/metadata/annotations")
+                .has("container.apparmor.security.beta.kubernetes.io/install-cni"));
+        assertEquals("canary", ds.at("/metadata/labels/istio.io~1rev").asText());
+        assertEquals("op", ds.at("/metadata/labels/install.operator.istio.io~1owning-resource").asText());
+        assertEquals("my.reg/istio-cni:dev", r.container().get("image").asText());
+        assertEquals("/var/lib/rancher/k3s/data/cni", r.hostPathMountedAt("/host/opt/cni/bin"));
+        assertEquals("/var/lib/rancher/k3s/agent/etc/cni/net.d", r.hostPathMountedAt("/host/etc/cni/net.d"));
+
+        Exception e = assertThrows(Exception.class, () -> render(c -> c.set("platform", "bogus")));
+        assertTrue(e.getMessage().contains("unknown platform"), e.getMessage());
+    }
 }
