@@ -36,6 +36,19 @@ else
     say "WARNING: shared fixtures not found at $shared (set ISTIO_CNI_SHARED); tests that need them will fail"
 fi
 
+# --- native readiness ------------------------------------------------------------------------
+# No GraalVM here: the closest local check is generating the native-image sources (`-Pnative
+# -Dquarkus.native.sources-only=true`), which runs Quarkus' native build steps (reflection and resource
+# registration) without compiling. Run first, so that the test summary below is the last word.
+native_dir=$repo/target/native-sources-check
+say "native sources build (-Pnative -Dquarkus.native.sources-only=true)"
+if ! mvn -B -ntp -q package -DskipTests -Pnative -Dquarkus.native.sources-only=true \
+        "-Distio.build.dir=$native_dir" </dev/null || [ ! -s "$native_dir/native-sources/native-image.args" ]; then
+    say "native sources build FAILED"
+    exit 1
+fi
+say "native sources build ok: $native_dir/native-sources"
+
 # --- build and test ------------------------------------------------------------------------
 say "mvn -B verify $*"
 set +e
