@@ -1,5 +1,6 @@
 package io.istiocni.pod;
 
+import io.istiocni.rules.GoQuote;
 /**
  * A traffic annotation with an invalid value (plugin.md 7.8). The message is one line:
  * {@code annotation value error for value <name>; annotationFound = true: <key>="<value>": <reason>}.

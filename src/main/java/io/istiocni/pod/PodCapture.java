@@ -1,6 +1,7 @@
 package io.istiocni.pod;
 
 import io.istiocni.rules.Family;
+import io.istiocni.rules.GoQuote;
 import io.istiocni.rules.IpAddress;
 import io.istiocni.rules.ValueChecks;
 import java.util.List;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.istiocni.rules.GoQuote;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,9 +23,14 @@ import java.util.Map;
  */
 public final class PodManifests {
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** Made on first use: the plugin reads JSON only, and YAML's set-up would cost every pod's ADD. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    }
+
+    private static final class Yaml {
+        static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory());
+    }
 
     private PodManifests() {
     }
@@ -103,7 +109,7 @@ public final class PodManifests {
 
     private static JsonNode readJson(String text) {
         try {
-            return JSON.readTree(text);
+            return Json.MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
             throw notAPod("invalid JSON: " + message(e));
         }
@@ -112,9 +118,9 @@ public final class PodManifests {
     private static JsonNode readYaml(String text) {
         List<JsonNode> documents = new ArrayList<>();
         // one tree per YAML document (readValues would unwrap a top-level list instead)
-        try (JsonParser parser = YAML.getFactory().createParser(text)) {
+        try (JsonParser parser = Yaml.MAPPER.getFactory().createParser(text)) {
             while (parser.nextToken() != null) {
-                JsonNode doc = YAML.readTree(parser);
+                JsonNode doc = Yaml.MAPPER.readTree(parser);
                 if (doc != null && !doc.isNull() && !doc.isMissingNode()) {
                     documents.add(doc);
                 }

@@ -2,6 +2,7 @@ package io.istiocni.pod;
 
 import io.istiocni.rules.CaptureSettings;
 import io.istiocni.rules.Cidr;
+import io.istiocni.rules.GoQuote;
 import io.istiocni.rules.InterceptionMode;
 import io.istiocni.rules.ValueChecks;
 import java.util.ArrayList;
