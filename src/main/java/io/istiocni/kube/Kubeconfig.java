@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.net.URI;
@@ -37,8 +38,14 @@ import java.util.List;
 public record Kubeconfig(URI server, List<X509Certificate> certificateAuthorities, boolean insecureSkipTlsVerify,
         String token, List<X509Certificate> clientCertificates, PrivateKey clientKey) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** Made on first use: a kubeconfig is YAML (JSON only when it starts with a brace). */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
+
+    private static final class Yaml {
+        static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory());
+    }
 
     public Kubeconfig {
         String url = server.toString();
@@ -109,7 +116,7 @@ public record Kubeconfig(URI server, List<X509Certificate> certificateAuthoritie
         String body = text.startsWith("\uFEFF") ? text.substring(1) : text;
         JsonNode root;
         try {
-            root = (body.stripLeading().startsWith("{") ? JSON : YAML).readTree(body);
+            root = (body.stripLeading().startsWith("{") ? Json.MAPPER : Yaml.MAPPER).readTree(body);
         } catch (JsonProcessingException e) {
             JsonLocation loc = e.getLocation();
             String where = loc == null || loc.getLineNr() < 0 ? "" : " (line " + loc.getLineNr() + ")";
@@ -327,7 +334,7 @@ public record Kubeconfig(URI server, List<X509Certificate> certificateAuthoritie
     private static JsonNode list(JsonNode root, String field) {
         JsonNode n = root.get(field);
         if (n == null || n.isNull()) {
-            return JSON.createArrayNode();
+            return JsonNodeFactory.instance.arrayNode();
         }
         if (!n.isArray()) {
             throw new IllegalArgumentException(field + " is " + describe(n) + ", not a list");
@@ -344,7 +351,7 @@ public record Kubeconfig(URI server, List<X509Certificate> certificateAuthoritie
     private static JsonNode object(JsonNode parent, String field, String what) {
         JsonNode n = parent.get(field);
         if (n == null || n.isNull()) {
-            return JSON.createObjectNode();
+            return JsonNodeFactory.instance.objectNode();
         }
         if (!n.isObject()) {
             throw new IllegalArgumentException(what + " is " + describe(n) + ", not a mapping");

@@ -33,7 +33,10 @@ public final class PodFetcher implements PodSource, AutoCloseable {
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(1);
     public static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Only an API error's Status body is parsed: made on first use, not on every pod's ADD. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
     private static final int MAX_DETAIL = 256;
 
     private final Kubeconfig config;
@@ -190,7 +193,7 @@ public final class PodFetcher implements PodSource, AutoCloseable {
     static String apiError(int status, String body, String name) {
         if (body != null && !body.isBlank()) {
             try {
-                JsonNode tree = JSON.readTree(body);
+                JsonNode tree = Json.MAPPER.readTree(body);
                 if (tree != null && tree.isObject()) {
                     JsonNode kind = tree.get("kind");
                     JsonNode message = tree.get("message");
