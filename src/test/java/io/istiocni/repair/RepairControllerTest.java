@@ -139,6 +139,9 @@ class RepairControllerTest {
         create(pod("shop", "broken", NODE, crashLooping("istio-validation", 126, "")));
         long t = await(() -> get("shop", "broken") == null, Duration.ofSeconds(10));
         System.out.println("[repair timing] delete mode: broken pod created -> deleted in " + ms(t));
+        // the metric and the event follow the API's answer: the pod can be gone a moment before they are recorded
+        await(() -> metrics.value(BrokenPods.Action.DELETE, "success") >= 1
+                && !events("DeleteBrokenPod").isEmpty(), Duration.ofSeconds(10));
         Thread.sleep(300); // give the controller the chance to misbehave with the others
         assertBystandersUntouched();
         assertEquals(1.0, metrics.value(BrokenPods.Action.DELETE, "success"));
@@ -178,7 +181,8 @@ class RepairControllerTest {
         }, Duration.ofSeconds(10));
         System.out.println("[repair timing] label mode: broken pod created -> labelled in " + ms(t));
         // the label's own update event comes back: the label is present, so it is a skip
-        await(() -> metrics.value(BrokenPods.Action.LABEL, "skip") >= 1, Duration.ofSeconds(10));
+        await(() -> metrics.value(BrokenPods.Action.LABEL, "skip") >= 1
+                && !events("LabelBrokenPod").isEmpty(), Duration.ofSeconds(10));
         Thread.sleep(300);
         assertBystandersUntouched();
         assertEquals(1.0, metrics.value(BrokenPods.Action.LABEL, "success"));
@@ -316,6 +320,8 @@ class RepairControllerTest {
         create(pod("shop", "flaky", NODE, crashLooping("istio-validation", 126, "")));
         long t = await(() -> get("shop", "flaky") == null, Duration.ofSeconds(10));
         System.out.println("[repair timing] delete mode with 2 API errors first: deleted after " + ms(t));
+        // the success metric is counted once the API has answered, a moment after the pod is gone from the store
+        await(() -> metrics.value(BrokenPods.Action.DELETE, "success") >= 1, Duration.ofSeconds(10));
         assertEquals(2.0, metrics.value(BrokenPods.Action.DELETE, "fail"));
         assertEquals(1.0, metrics.value(BrokenPods.Action.DELETE, "success"));
         assertTrue(events("DeleteBrokenPod").stream()

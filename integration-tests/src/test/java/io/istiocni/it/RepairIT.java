@@ -149,10 +149,12 @@ class RepairIT {
         Thread.sleep(300);
         assertNotNull(client.pods().inNamespace("shop").withName("healthy").get(), log());
         assertNotNull(client.pods().inNamespace("shop").withName("elsewhere").get(), log());
-        String metrics = get(metricsPort, "/metrics");
-        assertNotNull(metrics, log());
-        assertTrue(metrics.replace(",}", "}")
-                .contains("istio_cni_repair_pods_repaired_total{result=\"success\",type=\"delete\"} 2.0"), metrics);
+        // counted once the API has answered the delete, a moment after the pod is gone from the store
+        await(() -> {
+            String m = get(metricsPort, "/metrics");
+            return m != null && m.replace(",}", "}")
+                    .contains("istio_cni_repair_pods_repaired_total{result=\"success\",type=\"delete\"} 2.0");
+        }, Duration.ofSeconds(10), "delete counter on /metrics" + log());
         long stop = System.nanoTime();
         process.destroy();
         assertTrue(process.waitFor(10, TimeUnit.SECONDS), "exit on SIGTERM" + log());
