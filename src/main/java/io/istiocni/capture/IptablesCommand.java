@@ -3,6 +3,7 @@ package io.istiocni.capture;
 import io.istiocni.iptables.ApplyException;
 import io.istiocni.iptables.ApplyOutcome;
 import io.istiocni.iptables.ApplyRequest;
+import io.istiocni.netns.OwnerUserNamespace;
 import io.istiocni.iptables.RuleApplier;
 import io.istiocni.netns.CommandFailedException;
 import io.istiocni.netns.IpFamilyDecision;
@@ -97,11 +98,32 @@ public class IptablesCommand implements Callable<Integer> {
             out.print(dryRunText(rules, run));
             return true;
         }
-        ApplyOutcome outcome = new RuleApplier().apply(new ApplyRequest(rules, run.settings(),
-                run.networkNamespace(), run.cniMode(), run.reconcile(), run.cleanupOnly(), run.forceApply(),
-                run.forceIptablesBinary()));
-        err.println(describe(outcome, run.networkNamespace()));
+        ApplyRequest request = new ApplyRequest(rules, run.settings(), run.networkNamespace(), run.cniMode(),
+                run.reconcile(), run.cleanupOnly(), run.forceApply(), run.forceIptablesBinary());
+        try (OwnerUserNamespace owner = ownerOf(run.networkNamespace(), err)) {
+            ApplyOutcome outcome = new RuleApplier().apply(owner == null ? request
+                    : request.inUserNamespace(owner.path()));
+            err.println(describe(outcome, run.networkNamespace()));
+        }
         return true;
+    }
+
+    /**
+     * capture.md 8.2: a namespace given by {@code --network-namespace} that belongs to a user namespace other than
+     * ours (a pod with {@code hostUsers: false}) is worked on from inside that user namespace. When that cannot be
+     * told, say so and go on in ours.
+     */
+    private static OwnerUserNamespace ownerOf(String networkNamespace, PrintStream err) {
+        if (networkNamespace == null) {
+            return null;
+        }
+        try {
+            return OwnerUserNamespace.of(networkNamespace);
+        } catch (java.io.IOException | RuntimeException e) {
+            err.println("istio-cni: warning: cannot tell the user namespace owning " + networkNamespace + ": "
+                    + e.getMessage() + "; running iptables in ours");
+            return null;
+        }
     }
 
     /**

@@ -15,6 +15,7 @@ import io.istiocni.netns.CommandFailedException;
 import io.istiocni.netns.IpFamilyDecision;
 import io.istiocni.netns.LocalAddresses;
 import io.istiocni.netns.NoLocalAddressException;
+import io.istiocni.netns.OwnerUserNamespace;
 import io.istiocni.netns.ProcessCommandRunner;
 import io.istiocni.pod.PodAnnotationException;
 import io.istiocni.pod.PodCapture;
@@ -78,9 +79,10 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
             log.debug("rules:\n" + RestoreRenderer.render(prepared.rules().ipv4())
                     + RestoreRenderer.render(prepared.rules().ipv6()), labels(request));
         }
-        try {
-            ApplyOutcome outcome = applier.apply(new ApplyRequest(prepared.rules(), prepared.settings(),
-                    request.netns(), true, false, false, false, ""));
+        ApplyRequest apply = new ApplyRequest(prepared.rules(), prepared.settings(), request.netns(), true, false,
+                false, false, "");
+        try (OwnerUserNamespace owner = prepared.hostUsers() ? null : ownerOf(request)) {
+            ApplyOutcome outcome = applier.apply(owner == null ? apply : apply.inUserNamespace(owner.path()));
             log.info(outcome == ApplyOutcome.ALREADY_IN_PLACE ? "iptables rules already in place"
                     : "iptables rules programmed", labels(request));
         } catch (ApplyException e) {
@@ -94,9 +96,10 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
         if (prepared == null) {
             return;
         }
-        try {
-            var problem = applier.verify(new ApplyRequest(prepared.rules(), prepared.settings(), request.netns(),
-                    true, false, false, false, ""));
+        ApplyRequest verify = new ApplyRequest(prepared.rules(), prepared.settings(), request.netns(), true, false,
+                false, false, "");
+        try (OwnerUserNamespace owner = prepared.hostUsers() ? null : ownerOf(request)) {
+            var problem = applier.verify(owner == null ? verify : verify.inUserNamespace(owner.path()));
             if (problem.isPresent()) {
                 throw CniException.internal("istio-cni rules are not in place in " + request.netns() + ": "
                         + problem.get());
@@ -116,7 +119,29 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
         log.close();
     }
 
-    private record Prepared(CaptureSettings settings, RuleSet rules) {
+    /** @param hostUsers false when the pod asked for a user namespace of its own ({@code spec.hostUsers: false}) */
+    private record Prepared(CaptureSettings settings, RuleSet rules, boolean hostUsers) {
+    }
+
+    /**
+     * plugin.md 3.4: the user namespace owning the pod's network namespace when it is not the host's, so that
+     * iptables reads uids (the proxy's 1337) as the pod sees them. Only asked for pods with {@code hostUsers: false}:
+     * for any other pod kubelet asks the runtime for no user namespace. When it cannot be told, say so and go on in
+     * the host's, as Istio does when nsenter is missing.
+     */
+    private OwnerUserNamespace ownerOf(AddRequest request) {
+        try {
+            OwnerUserNamespace owner = OwnerUserNamespace.of(request.netns());
+            if (owner != null) {
+                log.debug("network namespace owned by a user namespace of the pod: commands run in it",
+                        labels(request));
+            }
+            return owner;
+        } catch (IOException | RuntimeException e) {
+            log.error("cannot tell the user namespace owning " + request.netns() + ": " + e.getMessage()
+                    + "; running iptables in the host's user namespace", labels(request));
+            return null;
+        }
     }
 
     /** Steps 3-10 and the namespace part of 11: the settings and rules for this pod, or null to leave it alone. */
@@ -165,7 +190,7 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
         openNetns(request.netns());
         boolean ipv6 = ipv6(request, podSettings.dualStack());
         CaptureSettings settings = podSettings.toCaptureSettings(request.env(), ipv6);
-        return new Prepared(settings, RuleGenerator.generate(settings));
+        return new Prepared(settings, RuleGenerator.generate(settings), pod.hostUsers());
     }
 
     private PodManifest fetch(Kubeconfig kubeconfig, String namespace, String name, AddRequest request)

@@ -42,16 +42,21 @@ public final class RuleApplier {
             List.of("-t", "filter", "%s", "OUTPUT", "-p", "tcp", "-j", "DROP"),
             List.of("-t", "filter", "%s", "OUTPUT", "-p", "udp", "-j", "DROP"));
 
-    private final Function<String, CommandRunner> runners;
+    private final Function<ApplyRequest, CommandRunner> runners;
 
-    /** Runs the tools as processes ({@code nsenter --net=PATH} for a namespace path). */
+    /**
+     * Runs the tools as processes ({@code nsenter --net=PATH} for a namespace path, with {@code --user=PATH} too when
+     * the request names the owning user namespace).
+     */
     public RuleApplier() {
-        this(ProcessCommandRunner::new);
+        this.runners = request -> new ProcessCommandRunner(request.networkNamespace(), request.userNamespace(),
+                ProcessCommandRunner.DEFAULT_TIMEOUT);
     }
 
     /** @param runners gives the command runner for a network namespace path (null = current namespace) */
     public RuleApplier(Function<String, CommandRunner> runners) {
-        this.runners = Objects.requireNonNull(runners);
+        Objects.requireNonNull(runners);
+        this.runners = request -> runners.apply(request.networkNamespace());
     }
 
     /**
@@ -62,7 +67,7 @@ public final class RuleApplier {
      */
     public ApplyOutcome apply(ApplyRequest request) {
         CaptureSettings settings = request.settings();
-        CommandRunner runner = runners.apply(request.networkNamespace());
+        CommandRunner runner = runners.apply(request);
         PolicyRouting routing = PolicyRouting.of(settings);
         String lockFile = request.cniMode() ? request.networkNamespace() : null;
         Map<Family, Iptables> tools = new EnumMap<>(Family.class);
@@ -87,7 +92,7 @@ public final class RuleApplier {
      * plugin's CHECK). Returns what is missing or different, or empty when all is in place.
      */
     public Optional<String> verify(ApplyRequest request) {
-        CommandRunner runner = runners.apply(request.networkNamespace());
+        CommandRunner runner = runners.apply(request);
         String lockFile = request.cniMode() ? request.networkNamespace() : null;
         List<String> problems = new ArrayList<>();
         for (Family family : request.settings().ipv6Enabled() ? List.of(Family.IPV4, Family.IPV6)

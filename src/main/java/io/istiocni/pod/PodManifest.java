@@ -14,8 +14,10 @@ import java.util.Optional;
  * value maps to {@code ""}, so presence is {@code containsKey}. Never null: strings default to {@code ""},
  * collections to empty ones; only {@code podIP} and the security-context ids may be null.
  *
- * @param podIP  {@code status.podIP}, or null when absent
- * @param podIPs the {@code ip} fields of {@code status.podIPs}, in order
+ * @param podIP     {@code status.podIP}, or null when absent
+ * @param podIPs    the {@code ip} fields of {@code status.podIPs}, in order
+ * @param hostUsers {@code spec.hostUsers} (true when absent, as in Kubernetes): false asks the runtime for a user
+ *                  namespace of the pod's own
  */
 public record PodManifest(
         String name,
@@ -26,7 +28,8 @@ public record PodManifest(
         List<Container> initContainers,
         List<Container> containers,
         String podIP,
-        List<String> podIPs) {
+        List<String> podIPs,
+        boolean hostUsers) {
 
     public PodManifest {
         name = name == null ? "" : name;

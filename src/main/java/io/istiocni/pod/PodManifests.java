@@ -81,6 +81,14 @@ public final class PodManifests {
             }
             hostNetwork = hn.booleanValue();
         }
+        boolean hostUsers = true;
+        JsonNode hu = spec == null ? null : spec.get("hostUsers");
+        if (hu != null && !hu.isNull()) {
+            if (!hu.isBoolean()) {
+                throw invalid("spec.hostUsers", "expected a boolean, got " + describe(hu));
+            }
+            hostUsers = hu.booleanValue();
+        }
         List<PodManifest.Container> initContainers = containers(spec, "initContainers");
         List<PodManifest.Container> containers = containers(spec, "containers");
 
@@ -104,7 +112,7 @@ public final class PodManifests {
             }
         }
         return new PodManifest(name, namespace, labels, annotations, hostNetwork, initContainers, containers, podIP,
-                podIPs);
+                podIPs, hostUsers);
     }
 
     private static JsonNode readJson(String text) {

@@ -7,12 +7,14 @@ import io.istiocni.iptables.ApplyException;
 import io.istiocni.iptables.ApplyOutcome;
 import io.istiocni.iptables.ApplyRequest;
 import io.istiocni.iptables.RuleApplier;
+import io.istiocni.netns.OwnerUserNamespace;
 import io.istiocni.pod.PodCapture;
 import io.istiocni.pod.PodManifest;
 import io.istiocni.pod.PodManifests;
 import io.istiocni.pod.PodSettings;
 import io.istiocni.rules.CaptureSettings;
 import io.istiocni.rules.RuleGenerator;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -77,10 +79,14 @@ public final class InPlaceRepair {
         boolean ipv6 = PodCapture.ipv6FromPodIps(manifest.podAddresses(), podSettings.dualStack())
                 .orElseThrow(() -> new RepairException("setup redirect: " + PodCapture.NO_VALID_ADDRESS));
         CaptureSettings settings = podSettings.toCaptureSettings(env, ipv6);
-        try {
-            ApplyOutcome outcome = applier.apply(new ApplyRequest(RuleGenerator.generate(settings), settings,
-                    ns.toString(), true, false, false, false, ""));
+        ApplyRequest request = new ApplyRequest(RuleGenerator.generate(settings), settings, ns.toString(), true,
+                false, false, false, "");
+        // as the plugin does (plugin.md 3.4): a pod with its own user namespace gets its rules from inside it
+        try (OwnerUserNamespace owner = manifest.hostUsers() ? null : OwnerUserNamespace.of(ns.toString())) {
+            ApplyOutcome outcome = applier.apply(owner == null ? request : request.inUserNamespace(owner.path()));
             return new Result(ns, outcome);
+        } catch (IOException e) {
+            throw new RepairException("program redirection: " + e.getMessage());
         } catch (ApplyException e) {
             throw new RepairException("program redirection: " + e.getMessage());
         }

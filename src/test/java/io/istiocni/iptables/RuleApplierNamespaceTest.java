@@ -187,6 +187,36 @@ class RuleApplierNamespaceTest {
         assertEquals(before, snapshot(ns, "nft"));
     }
 
+    /**
+     * A pod with {@code hostUsers: false}: the kernel refuses {@code -m owner} rules written from another user
+     * namespace than the network namespace's owner (xt_owner), so legacy iptables must run inside it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"legacy", "nft"})
+    void namespaceOwnedByAPodUserNamespaceIsWorkedOnFromInsideIt(String variant) throws Exception {
+        ScratchNamespace ns = ScratchNamespace.createInOwnUserNamespace();
+        namespaces.add(ns);
+        CaptureSettings settings = TestSettings.basic();
+        RuleSet rules = RuleGenerator.generate(settings);
+        ApplyRequest request = new ApplyRequest(rules, settings, ns.path(), true, false, false, false, variant);
+        if (variant.equals("legacy")) {
+            ApplyException refused = assertThrows(ApplyException.class, () -> applier.apply(request));
+            assertTrue(refused.getMessage().contains("iptables-legacy-restore"), refused.getMessage());
+        }
+        ns.stopHolder(); // as a pinned namespace with nobody in it
+        try (io.istiocni.netns.OwnerUserNamespace owner = io.istiocni.netns.OwnerUserNamespace.of(ns.path())) {
+            assertTrue(owner != null, "owned by the test's user namespace");
+            ApplyRequest inside = request.inUserNamespace(owner.path());
+            assertEquals(ApplyOutcome.APPLIED, applier.apply(inside));
+            String dump = ns.check("iptables-" + variant + "-save");
+            assertTrue(dump.contains("-A ISTIO_OUTPUT -m owner --uid-owner 1337 -j RETURN"), dump);
+            assertEquals(java.util.Optional.empty(), applier.verify(inside));
+            assertEquals(ApplyOutcome.CLEANED_UP, applier.apply(new ApplyRequest(rules, settings, ns.path(), true,
+                    false, true, false, variant, owner.path())));
+            assertFalse(ns.check("iptables-" + variant + "-save").contains("ISTIO"));
+        }
+    }
+
     @Test
     void missingNamespaceFailsWithAClearMessage() {
         CaptureSettings settings = TestSettings.basic();

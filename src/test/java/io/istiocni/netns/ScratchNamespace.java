@@ -2,6 +2,7 @@ package io.istiocni.netns;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,10 +17,91 @@ public final class ScratchNamespace implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final CommandRunner HOST = new ProcessCommandRunner();
 
+    /** Host uid/gid that the user namespace of {@link #createInOwnUserNamespace()} maps its 0 to (65536 ids). */
+    public static final int USERNS_BASE_ID = 200000;
+
     private final String name;
+    private Process holder;
+    private Process userHolder;
 
     private ScratchNamespace(String name) {
         this.name = name;
+    }
+
+    /**
+     * A namespace as a runtime makes it for a pod with {@code hostUsers: false}: created by a process in a new user
+     * namespace (ids 0..65535 mapped to {@link #USERNS_BASE_ID}...), so that user namespace owns it; pinned at
+     * {@link #path()} like any other. The process stays until {@link #stopHolder()} or {@link #close()}.
+     */
+    public static ScratchNamespace createInOwnUserNamespace() {
+        String name = "itx-userns-" + Long.toHexString(RANDOM.nextLong() & 0xffff_ffffL);
+        ScratchNamespace ns = new ScratchNamespace(name);
+        try {
+            // as runtimes do it: the user namespace gets its id map first, then its root makes the network namespace
+            // (made before the map, its /proc/net files would belong to the host's root)
+            ns.userHolder = new ProcessBuilder("unshare", "--user", "sleep", "600")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            long userPid = ns.userHolder.pid();
+            awaitNotSame("/proc/self/ns/user", "/proc/" + userPid + "/ns/user", ns.userHolder);
+            String map = "0 " + USERNS_BASE_ID + " 65536\n";
+            java.nio.file.Files.writeString(java.nio.file.Path.of("/proc/" + userPid + "/uid_map"), map);
+            java.nio.file.Files.writeString(java.nio.file.Path.of("/proc/" + userPid + "/gid_map"), map);
+            ns.holder = new ProcessBuilder("nsenter", "--user=/proc/" + userPid + "/ns/user", "--", "unshare", "--net",
+                    "sleep", "600")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            long pid = ns.holder.pid();
+            awaitNotSame("/proc/self/ns/net", "/proc/" + pid + "/ns/net", ns.holder);
+            java.nio.file.Files.createDirectories(java.nio.file.Path.of("/var/run/netns"));
+            java.nio.file.Files.createFile(java.nio.file.Path.of(ns.path()));
+            CommandRunner.Result bind = HOST.run("mount", "--bind", "/proc/" + pid + "/ns/net", ns.path());
+            if (!bind.ok()) {
+                throw new IllegalStateException("cannot pin the namespace: " + bind.diagnostic());
+            }
+            ns.check("ip", "link", "set", "lo", "up");
+            return ns;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            ns.close();
+            throw new IllegalStateException("cannot make a namespace owned by a user namespace: " + e, e);
+        }
+    }
+
+    private static void awaitNotSame(String own, String theirs, Process process) throws IOException,
+            InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (java.nio.file.Files.isSameFile(java.nio.file.Path.of(own), java.nio.file.Path.of(theirs))) {
+            if (System.nanoTime() > deadline || !process.isAlive()) {
+                throw new IllegalStateException("unshare did not make its namespace (" + theirs + ")");
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /** {@code /proc/<pid>/ns/user} of the process that made the namespace (only while it runs). */
+    public String holderUserNamespace() {
+        return "/proc/" + holder.pid() + "/ns/user";
+    }
+
+    /** {@code /proc/<pid>/ns/net} of the process that made the namespace (only while it runs). */
+    public String holderNetworkNamespace() {
+        return "/proc/" + holder.pid() + "/ns/net";
+    }
+
+    /** Ends the process that made the namespace: it lives on only through its pinned file. */
+    public void stopHolder() throws InterruptedException {
+        for (Process p : new Process[] {holder, userHolder}) {
+            if (p != null) {
+                p.destroyForcibly();
+                p.waitFor();
+            }
+        }
+    }
+
+    /** Runs a command in the namespace from inside its owning user namespace, as its (mapped) root. */
+    public CommandRunner.Result execInUserNamespace(String... argv) {
+        return new ProcessCommandRunner(path(), holderUserNamespace(), ProcessCommandRunner.DEFAULT_TIMEOUT)
+                .run(List.of(argv), Map.of(), null);
     }
 
     /** Skips the calling test unless it runs as root with a working {@code ip netns}. */
@@ -70,5 +152,13 @@ public final class ScratchNamespace implements AutoCloseable {
     @Override
     public void close() {
         HOST.run("ip", "netns", "delete", name);
+        if (holder != null || userHolder != null) {
+            try {
+                stopHolder();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            HOST.run("rm", "-f", path()); // when pinning failed half-way
+        }
     }
 }

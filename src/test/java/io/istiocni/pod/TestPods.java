@@ -31,7 +31,7 @@ final class TestPods {
         Map<String, String> a = map(PodKeys.STATUS, "{}");
         a.putAll(annotations);
         return new PodManifest("web", "default", Map.of(), a, false, List.of(),
-                List.of(container("app"), proxy(proxyEnv, null, null)), "10.0.0.2", List.of("10.0.0.2"));
+                List.of(container("app"), proxy(proxyEnv, null, null)), "10.0.0.2", List.of("10.0.0.2"), true);
     }
 
     static PodManifest injected(String... annotationKeyValues) {
@@ -41,6 +41,6 @@ final class TestPods {
     static PodManifest withContainers(Map<String, String> labels, Map<String, String> annotations, boolean hostNetwork,
             List<PodManifest.Container> init, List<PodManifest.Container> containers) {
         return new PodManifest("web", "default", labels, annotations, hostNetwork, init, containers, "10.0.0.2",
-                List.of());
+                List.of(), true);
     }
 }

@@ -1,0 +1,109 @@
+package io.istiocni.netns;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Which user namespace owns a network namespace, on real namespaces (root). */
+class OwnerUserNamespaceTest {
+
+    @TempDir
+    Path tmp;
+
+    @BeforeEach
+    void root() {
+        ScratchNamespace.assumeAvailable();
+    }
+
+    private static long[] own() throws IOException {
+        return OwnerUserNamespace.devIno(Path.of("/proc/self/ns/user"));
+    }
+
+    @Test
+    void anOrdinaryPodNamespaceBelongsToTheHostsUserNamespace() throws IOException {
+        try (ScratchNamespace ns = ScratchNamespace.create()) {
+            assertNull(OwnerUserNamespace.of(ns.path()));
+        }
+    }
+
+    @Test
+    void aNamespaceMadeInAUserNamespaceIsOwnedByIt() throws Exception {
+        try (ScratchNamespace ns = ScratchNamespace.createInOwnUserNamespace()) {
+            long[] expected = OwnerUserNamespace.devIno(Path.of(ns.holderUserNamespace()));
+            assertFalse(expected[1] == own()[1], "the test namespace must not be ours");
+            // the kernel's answer holds with nobody left in the namespace (CRI-O pins namespaces that way)
+            ns.stopHolder();
+            try (OwnerUserNamespace owner = OwnerUserNamespace.of(ns.path())) {
+                assertNotNull(owner);
+                assertTrue(owner.path().startsWith("/proc/" + ProcessHandle.current().pid() + "/fd/"), owner.path());
+                assertArrayEquals(expected, OwnerUserNamespace.devIno(Path.of(owner.path())));
+                // a child process (as nsenter is) can open it while we hold it
+                CommandRunner.Result r = new ProcessCommandRunner(ns.path(), owner.path(),
+                        ProcessCommandRunner.DEFAULT_TIMEOUT).run("cat", "/proc/self/uid_map");
+                assertTrue(r.ok(), r.diagnostic());
+                assertEquals(java.util.List.of("0", String.valueOf(ScratchNamespace.USERNS_BASE_ID), "65536"),
+                        java.util.List.of(r.stdout().strip().split("\\s+")));
+            }
+        }
+    }
+
+    @Test
+    void closingReleasesTheDescriptor() throws Exception {
+        try (ScratchNamespace ns = ScratchNamespace.createInOwnUserNamespace()) {
+            OwnerUserNamespace owner = OwnerUserNamespace.of(ns.path());
+            assertNotNull(owner);
+            Path held = Path.of(owner.path());
+            assertTrue(Files.exists(held));
+            owner.close();
+            assertFalse(Files.exists(held), "descriptor still open after close()");
+        }
+    }
+
+    @Test
+    void withoutTheSystemCallAProcessInTheNamespaceAnswers() throws Exception {
+        try (ScratchNamespace ns = ScratchNamespace.createInOwnUserNamespace();
+             ScratchNamespace plain = ScratchNamespace.create()) {
+            OwnerUserNamespace owner = OwnerUserNamespace.fromProcesses(Path.of(ns.path()), Path.of("/proc"), own());
+            assertNotNull(owner);
+            assertArrayEquals(OwnerUserNamespace.devIno(Path.of(ns.holderUserNamespace())),
+                    OwnerUserNamespace.devIno(Path.of(owner.path())));
+            // a namespace with a process of ours in it: ours
+            Process inPlain = new ProcessBuilder("ip", "netns", "exec", plain.name(), "sleep", "30").start();
+            try {
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (!Files.isSameFile(Path.of("/proc/" + inPlain.pid() + "/ns/net"), Path.of(plain.path()))) {
+                    assertTrue(System.nanoTime() < deadline, "ip netns exec did not enter the namespace");
+                    Thread.sleep(5);
+                }
+                assertNull(OwnerUserNamespace.fromProcesses(Path.of(plain.path()), Path.of("/proc"), own()));
+            } finally {
+                inPlain.destroyForcibly();
+                inPlain.waitFor();
+            }
+            // nobody in it and no system call: it cannot be told
+            ns.stopHolder();
+            IOException e = assertThrows(IOException.class,
+                    () -> OwnerUserNamespace.fromProcesses(Path.of(ns.path()), Path.of("/proc"), own()));
+            assertTrue(e.getMessage().startsWith("cannot tell which user namespace owns " + ns.path()), e.getMessage());
+        }
+    }
+
+    @Test
+    void aFileThatIsNotANamespaceIsAnError() throws IOException {
+        Path file = Files.writeString(tmp.resolve("not-a-netns"), "x");
+        IOException e = assertThrows(IOException.class, () -> OwnerUserNamespace.of(file.toString()));
+        assertTrue(e.getMessage().contains("not a namespace file"), e.getMessage());
+        assertThrows(IOException.class, () -> OwnerUserNamespace.of(tmp.resolve("missing").toString()));
+    }
+}
