@@ -24,8 +24,8 @@ import picocli.CommandLine.Command;
 /**
  * The JDK 25 AOT cache is recorded from one training run, so this hidden mode runs, in one process and without
  * touching the machine, what the short-lived modes do on their hot path: the iptables mode's flag and pod dry runs,
- * a validation check, and plugin invocations (VERSION, DEL, ADD with the pod fetched from a loopback endpoint) whose output is
- * discarded. Run by {@code src/main/launcher/aot-train.sh} at build time.
+ * the user-namespace owner lookup, a validation check, and plugin invocations (VERSION, DEL, ADD with the pod fetched
+ * from a loopback endpoint) whose output is discarded. Run by {@code src/main/launcher/aot-train.sh} at build time.
  */
 @Command(name = "aot-training", hidden = true, description = "Build-time AOT cache training run.")
 public class AotTrainingCommand implements Callable<Integer> {
@@ -59,6 +59,12 @@ public class AotTrainingCommand implements Callable<Integer> {
             // The validation check (fails quickly: nothing redirects here), on free ports of this machine.
             IptablesCommand.run(List.of("--run-validation", "--skip-rule-apply", "--probe-timeout", "300ms", "-p",
                     Integer.toString(freePort()), "-z", Integer.toString(freePort())), Map.of(), sink, sink);
+            // The user-namespace owner lookup (foreign calls), on our own namespace: read-only.
+            try (var ignored = io.istiocni.netns.OwnerUserNamespace.of("/proc/self/ns/net")) {
+                // ours: null
+            } catch (IOException e) {
+                // not on Linux's /proc: nothing to train
+            }
             Path pod = dir.resolve("pod.json");
             Files.writeString(pod, SIDECAR_POD);
             IptablesCommand.run(List.of("--pod", pod.toString(), "--dry-run"), env, sink, sink);

@@ -69,7 +69,7 @@ public final class RuleApplier {
         CaptureSettings settings = request.settings();
         CommandRunner runner = runners.apply(request);
         PolicyRouting routing = PolicyRouting.of(settings);
-        String lockFile = request.cniMode() ? request.networkNamespace() : null;
+        String lockFile = lockFile(request);
         Map<Family, Iptables> tools = new EnumMap<>(Family.class);
         for (Family family : settings.ipv6Enabled() ? List.of(Family.IPV4, Family.IPV6) : List.of(Family.IPV4)) {
             IptablesVariant variant =
@@ -93,7 +93,7 @@ public final class RuleApplier {
      */
     public Optional<String> verify(ApplyRequest request) {
         CommandRunner runner = runners.apply(request);
-        String lockFile = request.cniMode() ? request.networkNamespace() : null;
+        String lockFile = lockFile(request);
         List<String> problems = new ArrayList<>();
         for (Family family : request.settings().ipv6Enabled() ? List.of(Family.IPV4, Family.IPV6)
                 : List.of(Family.IPV4)) {
@@ -111,6 +111,15 @@ public final class RuleApplier {
             }
         }
         return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
+    }
+
+    /**
+     * The xtables lock legacy iptables should take: the namespace's own in CNI mode (capture.md 8.2), and also when
+     * working from inside a pod's user namespace, where the node-wide {@code /run/xtables.lock} (root's, mode 0600)
+     * cannot be opened.
+     */
+    private static String lockFile(ApplyRequest request) {
+        return request.cniMode() || request.userNamespace() != null ? request.networkNamespace() : null;
     }
 
     private ApplyOutcome applyRules(ApplyRequest request, Map<Family, Iptables> tools) {

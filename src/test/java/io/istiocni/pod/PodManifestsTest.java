@@ -29,6 +29,7 @@ class PodManifestsTest {
                 alpha: "a"
             spec:
               hostNetwork: true
+              hostUsers: false
               initContainers:
               - name: istio-proxy
                 args: ["proxy", "sidecar", "--domain", "x"]
@@ -76,6 +77,7 @@ class PodManifestsTest {
         assertEquals(List.of("sidecar.istio.io/status", "traffic.sidecar.istio.io/excludeInboundPorts", "zeta",
                 "alpha"), List.copyOf(pod.annotations().keySet()));
         assertTrue(pod.hostNetwork());
+        assertFalse(pod.hostUsers());
 
         assertEquals(1, pod.initContainers().size());
         PodManifest.Container proxy = pod.initContainers().get(0);
@@ -129,6 +131,7 @@ class PodManifestsTest {
         assertTrue(pod.labels().isEmpty());
         assertTrue(pod.annotations().isEmpty());
         assertFalse(pod.hostNetwork());
+        assertTrue(pod.hostUsers(), "Kubernetes' default: the host's user namespace");
         assertTrue(pod.allContainers().isEmpty());
         assertNull(pod.podIP());
         assertTrue(pod.podAddresses().isEmpty());
@@ -185,6 +188,8 @@ class PodManifestsTest {
                         + "      runAsGroup: -1\n");
         assertMessage("invalid Pod manifest: spec.hostNetwork: expected a boolean, got a string (\"yes\")",
                 "{\"kind\":\"Pod\",\"spec\":{\"hostNetwork\":\"yes\"}}");
+        assertMessage("invalid Pod manifest: spec.hostUsers: expected a boolean, got a number (0)",
+                "{\"kind\":\"Pod\",\"spec\":{\"hostUsers\":0}}");
     }
 
     @Test

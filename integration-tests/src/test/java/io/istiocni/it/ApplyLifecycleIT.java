@@ -70,6 +70,30 @@ class ApplyLifecycleIT {
         assertEquals(1, lines.size(), () -> what + ": expected exactly one line on stderr\n" + r.describe());
     }
 
+    /**
+     * {@code --network-namespace} naming the namespace of a pod with its own user namespace ({@code hostUsers: false}):
+     * the whole lifecycle runs from inside that user namespace (with legacy iptables the kernel refuses owner-match
+     * rules from the host's), and the namespace ends as it started.
+     */
+    @ParameterizedTest
+    @EnumSource(Variant.class)
+    void namespaceOfAPodWithItsOwnUserNamespace(Variant v) {
+        try (Netns ns = Netns.createInOwnUserNamespace()) {
+            ns.execOk(v.iptables(false), "-t", "filter", "-A", "INPUT", "-p", "tcp", "--dport", "9998", "-j", "ACCEPT");
+            String before = ns.canonicalState(v);
+            Result first = apply(v, ns, CONFIG_A);
+            assertEquals(0, first.exit(), () -> "apply\n" + first.describe());
+            assertTrue(ns.save(v, false).contains("-A ISTIO_OUTPUT -m owner --uid-owner 1337 -j RETURN"),
+                    () -> ns.save(v, false));
+            Result again = apply(v, ns, CONFIG_A);
+            assertEquals(0, again.exit(), () -> "apply again\n" + again.describe());
+            assertTrue(again.stderr().contains("already in place"), again::describe);
+            Result cleanup = apply(v, ns, CONFIG_A, "--cleanup-only");
+            assertEquals(0, cleanup.exit(), () -> "cleanup\n" + cleanup.describe());
+            assertEquals(before, ns.canonicalState(v));
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Variant.class)
     void applyTwiceReconcileRejectCleanup(Variant v) {

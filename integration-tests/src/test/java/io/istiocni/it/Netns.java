@@ -90,11 +90,82 @@ final class Netns implements AutoCloseable {
                 sys.exit(2)
             """;
 
+    /** Host id that a namespace of {@link #createInOwnUserNamespace()} maps its uid/gid 0 to (65536 ids). */
+    static final int USERNS_BASE_ID = 300000;
+
     private final String name;
     private final List<Process> processes = new ArrayList<>();
+    /** {@code /proc/<pid>/ns/user} of the user namespace owning this one, or null for the host's. */
+    private String userNamespace;
 
     private Netns(String name) {
         this.name = name;
+    }
+
+    /**
+     * A namespace as a runtime makes it for a pod with {@code hostUsers: false}: a new user namespace (ids 0..65535
+     * mapped to {@link #USERNS_BASE_ID}...) gets its id map, then its root makes the network namespace, which is
+     * pinned at {@link #path()}. Processes of {@link #startServer}/{@link #client} run inside the user namespace,
+     * with the pod's view of uids.
+     */
+    static Netns createInOwnUserNamespace() {
+        String n = randomName();
+        Netns ns = new Netns(n);
+        try {
+            Process user = ns.started(List.of("unshare", "--user", "sleep", "3600"));
+            awaitOwn("/proc/self/ns/user", "/proc/" + user.pid() + "/ns/user", user);
+            String map = "0 " + USERNS_BASE_ID + " 65536\n";
+            Files.writeString(java.nio.file.Path.of("/proc/" + user.pid() + "/uid_map"), map);
+            Files.writeString(java.nio.file.Path.of("/proc/" + user.pid() + "/gid_map"), map);
+            ns.userNamespace = "/proc/" + user.pid() + "/ns/user";
+            Process net = ns.started(List.of("nsenter", "--user=" + ns.userNamespace, "--", "unshare", "--net",
+                    "sleep", "3600"));
+            awaitOwn("/proc/self/ns/net", "/proc/" + net.pid() + "/ns/net", net);
+            Files.createDirectories(java.nio.file.Path.of("/var/run/netns"));
+            Files.createFile(java.nio.file.Path.of(ns.path()));
+            ItSupport.runOk("mount", "--bind", "/proc/" + net.pid() + "/ns/net", ns.path());
+            ItSupport.runOk("ip", "-n", n, "link", "set", "lo", "up");
+            return ns;
+        } catch (IOException | InterruptedException | RuntimeException | AssertionError e) {
+            ns.close();
+            ItSupport.run(List.of("rm", "-f", ns.path()), null, null, Duration.ofSeconds(10));
+            throw new AssertionError("cannot make a namespace owned by a user namespace: " + e, e);
+        }
+    }
+
+    private Process started(List<String> command) throws IOException {
+        Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        processes.add(p);
+        return p;
+    }
+
+    private static void awaitOwn(String ours, String theirs, Process process) throws IOException,
+            InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (Files.isSameFile(java.nio.file.Path.of(ours), java.nio.file.Path.of(theirs))) {
+            if (System.nanoTime() > deadline || !process.isAlive()) {
+                throw new IOException("unshare did not make its namespace (" + theirs + ")");
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /** Prefix that runs a command in this namespace as uid/gid (uid < 0: root), in its own user namespace if any. */
+    private List<String> inside(int uid, int gid) {
+        List<String> c = new ArrayList<>();
+        if (userNamespace == null) {
+            c.addAll(List.of("ip", "netns", "exec", name));
+            c.addAll(asUser(uid, gid));
+        } else {
+            c.addAll(List.of("nsenter", "--user=" + userNamespace, "--net=" + path()));
+            if (uid >= 0) {
+                c.addAll(List.of("--setuid", String.valueOf(uid), "--setgid", String.valueOf(gid)));
+            }
+            c.add("--");
+        }
+        return c;
     }
 
     static String randomName() {
@@ -177,8 +248,7 @@ final class Netns implements AutoCloseable {
 
     /** Starts the listener script in this namespace and waits until it is listening. */
     void startServer(int uid, int gid, String tag, String... specs) {
-        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", name));
-        c.addAll(asUser(uid, gid));
+        List<String> c = inside(uid, gid);
         c.addAll(List.of(ItSupport.python(), "-u", "-c", SERVER_PY, tag));
         c.addAll(Arrays.asList(specs));
         File err;
@@ -221,8 +291,7 @@ final class Netns implements AutoCloseable {
 
     /** Runs the client script in this namespace as uid/gid (uid < 0: root) and returns its one-line answer. */
     String client(int uid, int gid, String proto, String host, int port) {
-        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", name));
-        c.addAll(asUser(uid, gid));
+        List<String> c = inside(uid, gid);
         c.addAll(List.of(ItSupport.python(), "-c", CLIENT_PY, proto, host, String.valueOf(port)));
         ItSupport.Result r = ItSupport.run(c, null, null, Duration.ofSeconds(30));
         return r.stdout().strip() + (r.stderr().isBlank() ? "" : " [stderr: " + r.stderr().strip() + "]");

@@ -165,6 +165,46 @@ class PluginChainIT {
         assertEquals("", del.runs().get(0).stdout(), "DEL prints nothing");
     }
 
+    /**
+     * A pod with {@code hostUsers: false}: its network namespace belongs to its own user namespace (ids mapped to
+     * 300000...). On a node with legacy iptables the kernel refuses owner-match rules written from the host's user
+     * namespace, so the plugin must write them from inside the pod's; the proxy's uid 1337 is then the pod's 1337.
+     */
+    @Test
+    void podWithItsOwnUserNamespaceGetsTheRulesFromInsideIt() throws IOException {
+        Pod spec = sidecarPod("shop", "userns-0");
+        spec.getSpec().setHostUsers(false);
+        client.pods().inNamespace("shop").resource(spec).create();
+        Netns pod = Netns.createInOwnUserNamespace();
+        namespaces.add(pod);
+        // a node on legacy iptables: a rule of someone else's is already there, so the plugin picks legacy
+        pod.execOk("iptables-legacy", "-t", "filter", "-A", "INPUT", "-s", "192.0.2.9/32", "-j", "DROP");
+        String containerId = "5eed" + pod.name().substring(4);
+
+        CniRuntime.ChainResult add = runtime.add(containerId, pod.path(), cniArgs("shop", "userns-0"));
+        assertTrue(add.ok(), () -> "ADD failed in " + add.failedPlugin() + ":\n" + add.failure().describe());
+        String nat = pod.execOk("iptables-legacy-save", "-t", "nat").stdout();
+        assertTrue(nat.contains("-A ISTIO_OUTPUT -m owner --uid-owner 1337 -j RETURN"), nat);
+        assertFalse(pod.execOk("iptables-nft-save").stdout().contains("ISTIO"));
+
+        Netns peer = newNamespace();
+        ItSupport.runOk("ip", "-n", pod.name(), "link", "add", "ext0", "type", "veth", "peer", "name", "ext0",
+                "netns", peer.name());
+        ItSupport.runOk("ip", "-n", pod.name(), "addr", "add", "10.254.9.2/24", "dev", "ext0");
+        ItSupport.runOk("ip", "-n", peer.name(), "addr", "add", "10.254.9.1/24", "dev", "ext0");
+        ItSupport.runOk("ip", "-n", pod.name(), "link", "set", "ext0", "up");
+        ItSupport.runOk("ip", "-n", peer.name(), "link", "set", "ext0", "up");
+        peer.startServer(-1, -1, "peer", "tcp:8080");
+        pod.startServer(1337, 1337, "proxy", "tcp:15001", "tcp:15006"); // the pod's 1337: host uid 301337
+        String app = pod.client(APP_UID, APP_UID, "tcp", "10.254.9.1", 8080);
+        assertTrue(app.startsWith("proxy tcp:15001"), "the application's connection is captured: " + app);
+        String proxy = pod.client(1337, 1337, "tcp", "10.254.9.1", 8080);
+        assertTrue(proxy.startsWith("peer tcp:8080"), "the proxy's own connection goes out: " + proxy);
+
+        CniRuntime.ChainResult del = runtime.del(containerId, pod.path(), cniArgs("shop", "userns-0"), add.result());
+        assertTrue(del.ok(), () -> "DEL failed in " + del.failedPlugin() + ":\n" + del.failure().describe());
+    }
+
     @Test
     void checkVerifiesTheRulesArePresent() throws IOException {
         client.pods().inNamespace("shop").resource(sidecarPod("shop", "api-0")).create();
