@@ -35,6 +35,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
@@ -166,7 +167,13 @@ class PodFetcherTest {
                 throw new RuntimeException(e);
             }
         });
-        Thread.sleep(450);
+        // created once at least two attempts have failed (polled: a fixed pause can end before the first attempt
+        // on a busy machine, and the pod would then be found at once)
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (logged.size() < 2 && !fetch.isDone()) {
+            assertTrue(System.nanoTime() < deadline, "no two failed attempts logged: " + logged);
+            Thread.sleep(10);
+        }
         createPod(server, "shop", "web-2", false);
         String json = fetch.get();
         assertEquals("web-2", PodManifests.parse(json).name());
