@@ -239,7 +239,15 @@ class RepairControllerTest {
             run("ip", "-n", ns, "addr", "add", podIp + "/24", "dev", "eth0");
             run("ip", "-n", ns, "link", "set", "eth0", "up");
             pause = new ProcessBuilder("ip", "netns", "exec", ns, "sleep", "300").start(); // the pod's sandbox
-            Thread.sleep(100);
+            // the sandbox must be inside the namespace before the pod appears: the finder looks for it by the pod IP,
+            // and its 5 attempts within ~0.1 s would fail if ip(8) had not entered the namespace yet
+            java.nio.file.Path sandboxNet = java.nio.file.Path.of("/proc/" + pause.pid() + "/ns/net");
+            java.nio.file.Path podNet = java.nio.file.Path.of("/var/run/netns/" + ns);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!java.nio.file.Files.isSameFile(sandboxNet, podNet)) {
+                assertTrue(pause.isAlive() && System.nanoTime() < deadline, "ip netns exec did not enter " + ns);
+                Thread.sleep(5);
+            }
             Map<String, String> env = new HashMap<>(Map.of("REPAIR_REPAIR_PODS", "true", "REPAIR_NODE_NAME", NODE,
                     "HOST_PROC_PATH", "/proc"));
             InstallSettings settings = InstallSettings.from(env, List.of());
