@@ -140,7 +140,9 @@ class InstallerIT {
         assertTrue(kc.contains("certificate-authority-data: "
                 + Base64.getEncoder().encodeToString(CA.getBytes(StandardCharsets.UTF_8))), kc);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(kubeconfig)));
-        assertTrue(daemon.installsTotal("SUCCESS") >= 1, daemon.metrics());
+        // install.md 8 step 3: become ready, then count the success; /readyz can answer 200 a moment before
+        assertTrue(poll(Duration.ofSeconds(10), () -> daemon.installsTotal("SUCCESS") >= 1),
+                "a SUCCESS install counted after becoming ready\n" + daemon.metrics());
         assertEquals(1.0, daemon.metric("istio_cni_install_ready"), daemon.metrics());
         assertNoTemporaryFiles();
 
@@ -180,6 +182,8 @@ class InstallerIT {
         Files.writeString(conf, PTP_CONFLIST);
         daemon = Daemon.start(this);
         daemon.awaitReady(Duration.ofSeconds(30));
+        // the first pass's SUCCESS is counted just after readiness: wait for it, or round 0 could count it as its own
+        assertTrue(poll(Duration.ofSeconds(10), () -> daemon.installsTotal("SUCCESS") >= 1), daemon.metrics());
         Thread.sleep(300);
 
         for (int round = 0; round < 3; round++) {
@@ -216,7 +220,11 @@ class InstallerIT {
         // the primary plugin deletes its config: we wait (not ready) and re-insert when it comes back
         Files.delete(conf);
         assertTrue(poll(Duration.ofSeconds(3), () -> daemon.readyz() == 503), "not ready without a config");
-        Files.writeString(conf, PTP_CONFLIST);
+        // back atomically, as CNI plugins write it: a plain write can be read half-written (empty), which fails the
+        // pass on the chosen file and retries only after the 1 s back-off, racing the 1.5 s below
+        Path back = confDir.resolve(".ptp.tmp");
+        Files.writeString(back, PTP_CONFLIST);
+        Files.move(back, conf, StandardCopyOption.ATOMIC_MOVE);
         assertTrue(poll(Duration.ofMillis(1500), () -> hasOurEntry(conf)), daemon.log());
         daemon.awaitReady(Duration.ofSeconds(5));
     }
@@ -239,10 +247,13 @@ class InstallerIT {
         daemon.awaitReady(Duration.ofSeconds(5));
 
         // a plain write of the token file (no ..data swap) is picked up too
+        t0 = System.nanoTime();
         Files.delete(saDir.resolve("token"));
         Files.writeString(saDir.resolve("token"), "token-three");
         assertTrue(poll(Duration.ofMillis(1500), () -> read(kubeconfig).contains("token: token-three\n")),
                 read(kubeconfig));
+        System.out.printf("InstallerIT: kubeconfig rewritten after a plain token write in %d ms%n",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         assertFalse(read(kubeconfig).contains("token-two"));
     }
 
@@ -333,12 +344,18 @@ class InstallerIT {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(ours)));
         assertEquals(PTP_CONFLIST, Files.readString(primary), "the primary config is not touched");
 
+        long t0 = System.nanoTime();
         Files.delete(ours);
         assertTrue(poll(Duration.ofMillis(1500), () -> Files.exists(ours)), "re-created" + daemon.log());
+        System.out.printf("InstallerIT: standalone file re-created in %d ms%n",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         daemon.awaitReady(Duration.ofSeconds(5));
+        t0 = System.nanoTime();
         Files.delete(binDir.resolve("istio-cni"));
         assertTrue(poll(Duration.ofMillis(1500), () -> Files.exists(binDir.resolve("istio-cni"))),
                 "binary copied again" + daemon.log());
+        System.out.printf("InstallerIT: binary copied again in %d ms%n",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
 
         int exit = daemon.terminate(Duration.ofSeconds(5));
         assertTrue(exit == 0 || exit == 143, "exit " + exit);
