@@ -123,7 +123,14 @@ class PluginProtocolIT {
         Process p = pb.start();
         p.getOutputStream().write(conf("1.0.0", tmp).getBytes());
         p.getOutputStream().close();
-        Thread.sleep(3000); // inside the retry window
+        // inside the retry window: the first failed attempt has been logged (a fixed 3 s could still be JVM start-up
+        // on a busy machine, and the check below would then prove nothing)
+        Path err = tmp.resolve("err");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.readString(err).contains("(attempt 1 of ")) {
+            assertTrue(p.isAlive() && System.nanoTime() < deadline, "no retry logged:\n" + Files.readString(err));
+            Thread.sleep(20);
+        }
         String listening = ItSupport.run("ss", "-lntupH").stdout();
         for (ProcessHandle h : List.of(p.toHandle())) {
             List<Long> pids = new ArrayList<>(List.of(h.pid()));
