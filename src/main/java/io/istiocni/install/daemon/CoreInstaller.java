@@ -419,6 +419,12 @@ public final class CoreInstaller implements Installer {
     }
 
     @Override
+    public String configFileName() {
+        String name = stickyName;
+        return name == null ? "" : name;
+    }
+
+    @Override
     public boolean stillInstalled() {
         return configInstalled() && kubeconfigCurrent() && binariesPresent();
     }

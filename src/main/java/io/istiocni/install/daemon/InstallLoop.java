@@ -57,8 +57,9 @@ public final class InstallLoop implements Runnable {
     }
 
     /**
-     * @param configHint the CNI config file name, if known: when it contains {@code cilium}, the "keeps reverting"
-     *     warning adds the Cilium hint
+     * @param configHint the CNI config file name, if known ahead of the installer's own
+     *     {@link Installer#configFileName()}: when either contains {@code cilium}, the "keeps reverting" warning adds
+     *     the Cilium hint
      */
     public InstallLoop(Installer installer, InstallState state, InstallMetrics metrics, LongSupplier nanoClock,
             Sleeper sleeper, String configHint) {
@@ -123,10 +124,7 @@ public final class InstallLoop implements Runnable {
                         pause(Duration.ofNanos(wait));
                     }
                     if (++quickPasses > QUICK_PASSES_WARN) {
-                        LOG.warnf("the CNI configuration was reverted %d times in a row within %d s: another component"
-                                + " keeps reverting it%s", quickPasses, QUICK_WINDOW.toSeconds(),
-                                configHint.contains("cilium")
-                                        ? "; ensure `cni.exclusive=false` in the Cilium configuration" : "");
+                        LOG.warn(revertedWarning(quickPasses, configHint + " " + installer.configFileName()));
                     }
                 } else {
                     quickPasses = 0;
@@ -184,6 +182,14 @@ public final class InstallLoop implements Runnable {
                 LOG.info("change detected: checking and repairing the installation");
             }
         }
+    }
+
+    /** The warning for a config that keeps being reverted; with Cilium's hint when the file names Cilium. */
+    static String revertedWarning(int quickPasses, String configFileNames) {
+        return "the CNI configuration was reverted " + quickPasses + " times in a row within "
+                + QUICK_WINDOW.toSeconds() + " s: another component keeps reverting it"
+                + (configFileNames.contains("cilium") ? "; ensure `cni.exclusive=false` in the Cilium configuration"
+                        : "");
     }
 
     private void failed(String message) {

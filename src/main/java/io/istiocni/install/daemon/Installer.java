@@ -37,6 +37,11 @@ public interface Installer {
         return false;
     }
 
+    /** The name of the CNI config file the installation writes into, once known (for hints in warnings); "" before. */
+    default String configFileName() {
+        return "";
+    }
+
     /** install.md 8 step 2: the written config still holds our entry (or our standalone file is still there). */
     boolean stillInstalled();
 

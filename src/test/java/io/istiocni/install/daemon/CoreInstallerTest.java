@@ -107,7 +107,9 @@ class CoreInstallerTest {
     void theFirstChoiceSticksAndAConvertedConfIsFollowedToItsList() throws Exception {
         Files.writeString(conf.resolve("20-bridge.conf"), "{\"cniVersion\": \"0.4.0\", \"name\": \"b\", \"type\": \"bridge\"}");
         CoreInstaller i = installer();
+        assertEquals("", i.configFileName());
         i.installOnce();
+        assertTrue(i.configFileName().startsWith("20-bridge.conf"), i.configFileName());
         assertFalse(Files.exists(conf.resolve("20-bridge.conf")));
         assertTrue(Files.readString(conf.resolve("20-bridge.conflist")).contains("istio-cni"));
 

@@ -167,6 +167,16 @@ class InstallLoopTest {
     }
 
     @Test
+    void theRevertedWarningNamesCiliumWhenTheInstallerWritesIntoItsFile() {
+        assertEquals("the CNI configuration was reverted 6 times in a row within 5 s: another component keeps"
+                + " reverting it", InstallLoop.revertedWarning(6, " 10-calico.conflist"));
+        assertTrue(InstallLoop.revertedWarning(6, " 05-cilium.conflist")
+                .endsWith("; ensure `cni.exclusive=false` in the Cilium configuration"));
+        Scripted installer = new Scripted(0);
+        assertEquals("", installer.configFileName(), "nothing known before the installer says");
+    }
+
+    @Test
     void stopBeforeStartIsImmediate() throws Exception {
         InstallLoop loop = loop(new Scripted(0));
         assertTrue(loop.stop(Duration.ofMillis(10)));
