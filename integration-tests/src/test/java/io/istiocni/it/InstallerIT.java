@@ -111,6 +111,11 @@ class InstallerIT {
         assertEquals(200, daemon.healthz());
 
         daemon.awaitReady(Duration.ofSeconds(30));
+        // install.md 4 step 2: the version first, then the effective settings
+        List<String> startLines = daemon.log().lines()
+                .filter(l -> l.contains(" install: health port ") || l.contains("settings: conf dir ")).toList();
+        assertEquals(2, startLines.size(), daemon.log());
+        assertTrue(startLines.get(0).contains(" install: health port "), daemon.log());
         JsonNode list = JSON.readTree(conf.toFile());
         JsonNode plugins = list.get("plugins");
         assertEquals(3, plugins.size(), list.toString());

@@ -39,6 +39,7 @@ public class InstallCommand implements Callable<Integer> {
         try {
             settings = InstallSettings.from(env, List.copyOf(args));
             ports = DaemonPorts.of(settings);
+            InstallDaemon.logStart(ports); // install.md 4 step 2: the version, then the settings
             installer = factory.create(settings);
         } catch (IllegalArgumentException e) {
             System.err.println("istio-cni install: " + e.getMessage());
@@ -49,7 +50,8 @@ public class InstallCommand implements Callable<Integer> {
             System.err.println("istio-cni install: the daemon needs the Quarkus runtime (start it as `istio-cni install`)");
             return 1;
         }
-        arc.instance(RepairService.class).get().startInInstaller(settings); // install.md 4 step 7, never fatal
-        return arc.instance(InstallDaemon.class).get().run(ports, installer);
+        RepairService repair = arc.instance(RepairService.class).get();
+        // install.md 4 step 7 (after the servers, before the loop; never fatal)
+        return arc.instance(InstallDaemon.class).get().run(ports, installer, () -> repair.startInInstaller(settings));
     }
 }

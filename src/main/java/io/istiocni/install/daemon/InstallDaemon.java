@@ -45,11 +45,18 @@ public class InstallDaemon {
      * signal the JVM normally halts first (status 143, or 1 forced when the cleanup failed).
      */
     public int run(DaemonPorts ports, Installer installer) throws InterruptedException {
-        LOG.infof("istio-cni %s install: health port %d, monitoring port %d", version(), ports.health(),
-                ports.monitoring());
+        return run(ports, installer, () -> { });
+    }
+
+    /**
+     * install.md 4 steps 3-8: the metrics and health servers (not ready), then {@code beforeLoop} (the repair
+     * controller, step 7), then the loop.
+     */
+    public int run(DaemonPorts ports, Installer installer, Runnable beforeLoop) throws InterruptedException {
         state.setReady(false);
         servers.startMetrics(ports.monitoring());
         servers.startHealth(ports.health());
+        beforeLoop.run();
         InstallLoop l = new InstallLoop(installer, state, metrics);
         synchronized (lock) {
             if (shutdown) {
@@ -61,6 +68,12 @@ public class InstallDaemon {
         l.run();
         cleanedUp.await(); // the loop ends only through shutdown(), which cleans up
         return cleanupFailed ? 1 : 0;
+    }
+
+    /** install.md 4 step 2: the first line, before the settings are logged. */
+    static void logStart(DaemonPorts ports) {
+        LOG.infof("istio-cni %s install: health port %d, monitoring port %d", version(), ports.health(),
+                ports.monitoring());
     }
 
     void onShutdown(@Observes ShutdownEvent event) {
