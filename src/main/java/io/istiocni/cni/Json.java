@@ -1,7 +1,6 @@
 package io.istiocni.cni;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -101,12 +100,7 @@ final class Json {
     }
 
     private static String message(JsonProcessingException e) {
-        String text = GoText.oneLine(String.valueOf(e.getOriginalMessage()));
-        JsonLocation at = e.getLocation();
-        if (at != null && at.getLineNr() > 0) {
-            text += " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
-        }
-        return text;
+        return io.istiocni.json.ParseErrors.describe(e);
     }
 
     /**

@@ -53,11 +53,7 @@ public final class ConfJson {
             }
             return root;
         } catch (JsonProcessingException e) {
-            String msg = String.valueOf(e.getOriginalMessage()).replaceAll("\\s+", " ").trim();
-            if (e.getLocation() != null && e.getLocation().getLineNr() > 0) {
-                msg += " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
-            }
-            throw new IllegalArgumentException(msg, e);
+            throw new IllegalArgumentException(io.istiocni.json.ParseErrors.describe(e), e);
         } catch (IOException e) {
             throw new IllegalArgumentException(String.valueOf(e.getMessage()).replaceAll("\\s+", " "), e);
         }

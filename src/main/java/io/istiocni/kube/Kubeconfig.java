@@ -1,6 +1,5 @@
 package io.istiocni.kube;
 
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -118,9 +117,7 @@ public record Kubeconfig(URI server, List<X509Certificate> certificateAuthoritie
         try {
             root = (body.stripLeading().startsWith("{") ? Json.MAPPER : Yaml.MAPPER).readTree(body);
         } catch (JsonProcessingException e) {
-            JsonLocation loc = e.getLocation();
-            String where = loc == null || loc.getLineNr() < 0 ? "" : " (line " + loc.getLineNr() + ")";
-            throw new IllegalArgumentException("not valid YAML: " + oneLine(e.getOriginalMessage()) + where);
+            throw new IllegalArgumentException("not valid YAML: " + io.istiocni.json.ParseErrors.describe(e));
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
             throw new IllegalArgumentException("empty file");

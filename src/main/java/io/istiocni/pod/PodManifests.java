@@ -1,6 +1,5 @@
 package io.istiocni.pod;
 
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -287,12 +286,7 @@ public final class PodManifests {
     }
 
     private static String message(JsonProcessingException e) {
-        String text = oneLine(String.valueOf(e.getOriginalMessage()));
-        JsonLocation at = e.getLocation();
-        if (at != null && at.getLineNr() > 0) {
-            text += " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
-        }
-        return text;
+        return io.istiocni.json.ParseErrors.describe(e);
     }
 
     private static String oneLine(String text) {
