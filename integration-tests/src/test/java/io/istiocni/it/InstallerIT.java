@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -64,7 +65,18 @@ class InstallerIT {
             }
             """;
 
-    static final String CA = "-----BEGIN CERTIFICATE-----\nMIIBitest\n-----END CERTIFICATE-----\n";
+    /** A real (self-signed, throw-away) certificate: the plugin reads the kubeconfig the daemon writes from it. */
+    static final String CA = "-----BEGIN CERTIFICATE-----\n"
+            + "MIIBizCCATGgAwIBAgIUVvcFvij0hq5Y3jpE26c3Wt6+83IwCgYIKoZIzj0EAwIw\n"
+            + "GjEYMBYGA1UEAwwPaW5zdGFsbGVyLWl0LWNhMCAXDTI2MTEyNjE3MDA1OFoYDzIx\n"
+            + "MjYxMTAyMTcwMDU4WjAaMRgwFgYDVQQDDA9pbnN0YWxsZXItaXQtY2EwWTATBgcq\n"
+            + "hkjOPQIBBggqhkjOPQMBBwNCAARy10nXsM9m3YebxJGbzSxUfUD/tB4uee6YegdX\n"
+            + "VPUDQcfrYzvpCfqeQIKQ7KwxBoSIEWM0HZVZfFuvJWftXY3zo1MwUTAdBgNVHQ4E\n"
+            + "FgQUdAh3hdz9/obfD4duX42fJLxBFA4wHwYDVR0jBBgwFoAUdAh3hdz9/obfD4du\n"
+            + "X42fJLxBFA4wDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiArgddh\n"
+            + "GB905L1yY2FQA9RcHH2StfctnSG4kEU3W1vOXQIhAKYKEhsjydH2QGMjuzsgOO04\n"
+            + "z1cxvMmZ7PaA1szLacMn\n"
+            + "-----END CERTIFICATE-----\n";
 
     @TempDir
     Path tmp;
@@ -151,6 +163,22 @@ class InstallerIT {
         assertEquals(1.0, daemon.metric("istio_cni_install_ready"), daemon.metrics());
         assertNoTemporaryFiles();
 
+        // install.md 9.4: the plugin, run with the entry the daemon wrote, sends its log lines to the daemon's socket
+        Path socket = runDir.resolve("log.sock");
+        assertTrue(Files.exists(socket), "log socket served");
+        ObjectNode stdin = ours.deepCopy();
+        stdin.put("cniVersion", "1.0.0");
+        stdin.put("name", "k8s-pod-network");
+        ItSupport.Result skipped = ItSupport.run(List.of(bin.toString()), ItSupport.cleanEnv(Map.of(
+                "CNI_COMMAND", "ADD", "CNI_CONTAINERID", "abc123", "CNI_NETNS", "/var/run/netns/not-there",
+                "CNI_IFNAME", "eth0", "CNI_PATH", binDir.toString(),
+                "CNI_ARGS", "K8S_POD_NAMESPACE=kube-system;K8S_POD_NAME=coredns-1")), stdin.toString(),
+                Duration.ofSeconds(60));
+        assertEquals(0, skipped.exit(), skipped.describe());
+        assertTrue(poll(Duration.ofSeconds(5), () -> daemon.log().lines().anyMatch(l -> l.contains("\tcni-plugin\t")
+                        && l.contains("pod namespace kube-system excluded") && l.contains("\tpod=kube-system/coredns-1"))),
+                "the plugin's line in the daemon's log\n" + daemon.log());
+
         long t0 = System.nanoTime();
         int exit = daemon.terminate(Duration.ofSeconds(5));
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -160,6 +188,7 @@ class InstallerIT {
         assertEquals(PTP_CONFLIST, Files.readString(conf), "the primary config restored byte for byte");
         assertFalse(Files.exists(bin), "binary removed");
         assertFalse(Files.exists(kubeconfig), "kubeconfig removed");
+        assertFalse(Files.exists(socket), "log socket removed");
         assertNoTemporaryFiles();
         assertTrue(daemon.log().contains("cleanup done"), daemon.log());
     }

@@ -4,6 +4,7 @@ import io.istiocni.install.InstallSettings;
 import io.istiocni.repair.RepairService;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.ArcContainer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +53,7 @@ public class InstallCommand implements Callable<Integer> {
         }
         RepairService repair = arc.instance(RepairService.class).get();
         // install.md 4 step 7 (after the servers, before the loop; never fatal)
-        return arc.instance(InstallDaemon.class).get().run(ports, installer, () -> repair.startInInstaller(settings));
+        return arc.instance(InstallDaemon.class).get().run(ports, installer, Path.of(settings.cniAgentRunDir()),
+                () -> repair.startInInstaller(settings));
     }
 }

@@ -5,6 +5,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +35,7 @@ public class InstallDaemon {
     ProbeServers servers;
 
     private final Object lock = new Object();
+    private PluginLogSocket logSocket;
     private InstallLoop loop;
     private Installer installer;
     private boolean shutdown;
@@ -45,16 +47,23 @@ public class InstallDaemon {
      * signal the JVM normally halts first (status 143, or 1 forced when the cleanup failed).
      */
     public int run(DaemonPorts ports, Installer installer) throws InterruptedException {
-        return run(ports, installer, () -> { });
+        return run(ports, installer, null, () -> { });
     }
 
     /**
-     * install.md 4 steps 3-8: the metrics and health servers (not ready), then {@code beforeLoop} (the repair
-     * controller, step 7), then the loop.
+     * install.md 4 steps 3-8: the metrics server, the plugin log socket in {@code runDir} (none when null), the health
+     * server (not ready), then {@code beforeLoop} (the repair controller, step 7), then the loop.
      */
-    public int run(DaemonPorts ports, Installer installer, Runnable beforeLoop) throws InterruptedException {
+    public int run(DaemonPorts ports, Installer installer, Path runDir, Runnable beforeLoop)
+            throws InterruptedException {
         state.setReady(false);
         servers.startMetrics(ports.monitoring());
+        if (runDir != null) {
+            PluginLogSocket socket = PluginLogSocket.start(runDir, PluginLogSocket::toDaemonLog);
+            synchronized (lock) {
+                logSocket = socket;
+            }
+        }
         servers.startHealth(ports.health());
         beforeLoop.run();
         InstallLoop l = new InstallLoop(installer, state, metrics);
@@ -102,6 +111,7 @@ public class InstallDaemon {
             inst = installer;
         }
         state.setReady(false);
+        closeLogSocket();
         if (l == null) {
             servers.stop();
             cleanedUp.countDown();
@@ -127,6 +137,17 @@ public class InstallDaemon {
             cleanedUp.countDown();
         }
         return true;
+    }
+
+    private void closeLogSocket() {
+        PluginLogSocket socket;
+        synchronized (lock) {
+            socket = logSocket;
+            logSocket = null;
+        }
+        if (socket != null) {
+            socket.close();
+        }
     }
 
     public boolean cleanupFailed() {

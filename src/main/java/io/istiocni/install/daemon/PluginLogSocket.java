@@ -1,0 +1,379 @@
+package io.istiocni.install.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jboss.logging.Logger;
+
+/**
+ * install.md 9.4: the Unix socket {@code <CNI_AGENT_RUN_DIR>/log.sock} where CNI plugin processes (ours and Istio's)
+ * {@code POST /log} a JSON array of JSON-encoded log lines when they end; each line is logged again under the
+ * {@code cni-plugin} scope, so that plugin logs show in the node agent's own log ({@code kubectl logs}).
+ *
+ * <p>A minimal HTTP/1.1 server with the JDK's Unix domain sockets (no native transport): one platform daemon thread
+ * accepts (a virtual thread blocked in {@code accept} held up the JVM's exit by some 300 ms after SIGTERM), one
+ * virtual thread per connection reads the request ({@code Content-Length} or chunked body, at most {@link #MAX_BODY} bytes and
+ * {@link #CONNECTION_TIMEOUT}), answers and closes. A stale socket file is replaced on start; a failure to serve is
+ * logged and never fatal.
+ */
+final class PluginLogSocket implements AutoCloseable {
+
+    /** Where re-logged plugin lines go: level name ({@code debug}, {@code info}, {@code warn}, {@code error}) and text. */
+    @FunctionalInterface
+    interface Sink {
+        void log(String level, String text);
+    }
+
+    static final String FILE_NAME = "log.sock";
+    static final int MAX_HEAD = 16 * 1024;
+    static final int MAX_BODY = 8 * 1024 * 1024;
+    static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(10);
+
+    private static final Logger AGENT = Logger.getLogger("cni-agent");
+    private static final Logger PLUGIN = Logger.getLogger("cni-plugin");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path path;
+    private final ServerSocketChannel server;
+    private final Sink sink;
+    private volatile boolean closed;
+
+    private PluginLogSocket(Path path, ServerSocketChannel server, Sink sink) {
+        this.path = path;
+        this.server = server;
+        this.sink = sink;
+    }
+
+    /** The production sink: the daemon's log, scope {@code cni-plugin}. */
+    static void toDaemonLog(String level, String text) {
+        switch (level) {
+            case "debug" -> PLUGIN.debug(text);
+            case "warn" -> PLUGIN.warn(text);
+            case "error" -> PLUGIN.error(text);
+            default -> PLUGIN.info(text);
+        }
+    }
+
+    /** Serves {@code <runDir>/log.sock}; null (after logging why) when it cannot. */
+    static PluginLogSocket start(Path runDir, Sink sink) {
+        Path path = runDir.resolve(FILE_NAME);
+        ServerSocketChannel server = null;
+        try {
+            Files.createDirectories(runDir);
+            if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(path)) {
+                Files.delete(path); // a stale socket from an earlier run
+            }
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(path));
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(server);
+            AGENT.warnf("cannot serve the plugin log socket %s: %s (plugin logs stay in its own log file)", path,
+                    e.getMessage() == null ? e.toString() : e.getMessage());
+            return null;
+        }
+        PluginLogSocket socket = new PluginLogSocket(path, server, sink);
+        Thread.ofPlatform().daemon().name("plugin-log-socket").start(socket::acceptLoop);
+        AGENT.debugf("serving the plugin log socket %s", path);
+        return socket;
+    }
+
+    Path path() {
+        return path;
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            SocketChannel ch;
+            try {
+                ch = server.accept();
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                if (!closed) {
+                    AGENT.debugf("plugin log socket: accept failed: %s", e.getMessage());
+                }
+                continue;
+            }
+            Thread.ofVirtual().name("plugin-log-connection").start(() -> serve(ch));
+        }
+    }
+
+    private void serve(SocketChannel ch) {
+        Thread watchdog = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(CONNECTION_TIMEOUT);
+                closeQuietly(ch); // a client that never finishes its request
+            } catch (InterruptedException e) {
+                // answered in time
+            }
+        });
+        try (ch) {
+            int status;
+            List<String> lines = null;
+            try {
+                Request request = Request.read(ch);
+                if (!"/log".equals(request.path())) {
+                    status = 404;
+                } else if (!"POST".equals(request.method())) {
+                    status = 405;
+                } else {
+                    lines = lines(request.body());
+                    status = lines == null ? 400 : 200;
+                }
+            } catch (BadRequestException e) {
+                AGENT.debugf("plugin log socket: bad request: %s", e.getMessage());
+                status = 400;
+            }
+            String reason = switch (status) {
+                case 200 -> "OK";
+                case 404 -> "Not Found";
+                case 405 -> "Method Not Allowed";
+                default -> "Bad Request";
+            };
+            ByteBuffer answer = ByteBuffer.wrap(("HTTP/1.1 " + status + " " + reason + "\r\nContent-Length: 0\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            while (answer.hasRemaining()) {
+                ch.write(answer);
+            }
+            if (lines != null) {
+                lines.forEach(this::relog);
+            }
+        } catch (IOException e) {
+            AGENT.debugf("plugin log socket: %s", e.getMessage());
+        } finally {
+            watchdog.interrupt();
+        }
+    }
+
+    /** The body's strings; null when it is not a JSON array of strings. */
+    static List<String> lines(byte[] body) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (IOException e) {
+            return null;
+        }
+        if (root == null || !root.isArray()) {
+            return null;
+        }
+        List<String> lines = new ArrayList<>(root.size());
+        for (JsonNode n : root) {
+            if (!n.isTextual()) {
+                return null;
+            }
+            lines.add(n.textValue());
+        }
+        return lines;
+    }
+
+    /**
+     * One plugin line again: its level, its message, then its other fields as {@code key=value} separated by tabs
+     * (Istio's labels); its own {@code time} is dropped (the daemon's line has one). A line that is not a JSON object
+     * is logged as it is, at info.
+     */
+    void relog(String line) {
+        JsonNode n;
+        try {
+            n = JSON.readTree(line);
+        } catch (IOException e) {
+            n = null;
+        }
+        if (n == null || !n.isObject()) {
+            sink.log("info", line.strip());
+            return;
+        }
+        String level = n.path("level").asText("info").toLowerCase(Locale.ROOT);
+        if (level.equals("warning")) {
+            level = "warn";
+        }
+        StringBuilder text = new StringBuilder(n.path("msg").asText(""));
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            String key = f.getKey();
+            if (key.equals("level") || key.equals("msg") || key.equals("time")) {
+                continue;
+            }
+            JsonNode v = f.getValue();
+            text.append('\t').append(key).append('=').append(v.isTextual() ? v.textValue() : v.toString());
+        }
+        sink.log(level, text.toString());
+    }
+
+    /** Stops serving and removes the socket file. */
+    @Override
+    public void close() {
+        closed = true;
+        closeQuietly(server);
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            AGENT.debugf("cannot remove %s: %s", path, e.getMessage());
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+    }
+
+    static final class BadRequestException extends IOException {
+        BadRequestException(String message) {
+            super(message);
+        }
+    }
+
+    /** The parts of an HTTP/1.1 request the socket looks at. */
+    record Request(String method, String path, byte[] body) {
+
+        static Request read(SocketChannel ch) throws IOException {
+            Input in = new Input(ch);
+            String requestLine = in.line(MAX_HEAD);
+            String[] parts = requestLine.split(" ");
+            if (parts.length != 3 || !parts[2].startsWith("HTTP/1.")) {
+                throw new BadRequestException("request line " + requestLine);
+            }
+            long length = -1;
+            boolean chunked = false;
+            int headBytes = requestLine.length();
+            while (true) {
+                String header = in.line(MAX_HEAD);
+                headBytes += header.length() + 2;
+                if (headBytes > MAX_HEAD) {
+                    throw new BadRequestException("header too large");
+                }
+                if (header.isEmpty()) {
+                    break;
+                }
+                int colon = header.indexOf(':');
+                if (colon <= 0) {
+                    throw new BadRequestException("header " + header);
+                }
+                String name = header.substring(0, colon).strip().toLowerCase(Locale.ROOT);
+                String value = header.substring(colon + 1).strip();
+                if (name.equals("content-length")) {
+                    try {
+                        length = Long.parseLong(value);
+                    } catch (NumberFormatException e) {
+                        throw new BadRequestException("Content-Length " + value);
+                    }
+                } else if (name.equals("transfer-encoding")) {
+                    chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
+                }
+            }
+            String path = parts[1];
+            int query = path.indexOf('?');
+            if (query >= 0) {
+                path = path.substring(0, query);
+            }
+            byte[] body;
+            if (chunked) {
+                body = in.chunked();
+            } else if (length > MAX_BODY || length < -1) {
+                throw new BadRequestException("body of " + length + " bytes");
+            } else {
+                body = in.bytes(Math.max(0, (int) length));
+            }
+            return new Request(parts[0], path, body);
+        }
+    }
+
+    /** Buffered reads from a blocking channel. */
+    private static final class Input {
+        private final SocketChannel ch;
+        private final ByteBuffer buf = ByteBuffer.allocate(8192);
+
+        Input(SocketChannel ch) {
+            this.ch = ch;
+            buf.flip();
+        }
+
+        private boolean fill() throws IOException {
+            buf.compact();
+            int n = ch.read(buf);
+            buf.flip();
+            return n > 0;
+        }
+
+        String line(int max) throws IOException {
+            StringBuilder sb = new StringBuilder();
+            while (true) {
+                while (buf.hasRemaining()) {
+                    char c = (char) (buf.get() & 0xff);
+                    if (c == '\n') {
+                        int end = sb.length();
+                        if (end > 0 && sb.charAt(end - 1) == '\r') {
+                            sb.setLength(end - 1);
+                        }
+                        return sb.toString();
+                    }
+                    sb.append(c);
+                    if (sb.length() > max) {
+                        throw new BadRequestException("line too long");
+                    }
+                }
+                if (!fill()) {
+                    throw new BadRequestException("connection closed in the request head");
+                }
+            }
+        }
+
+        byte[] bytes(int n) throws IOException {
+            byte[] out = new byte[n];
+            int got = 0;
+            while (got < n) {
+                if (!buf.hasRemaining() && !fill()) {
+                    throw new BadRequestException("body shorter than its Content-Length");
+                }
+                int k = Math.min(n - got, buf.remaining());
+                buf.get(out, got, k);
+                got += k;
+            }
+            return out;
+        }
+
+        byte[] chunked() throws IOException {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            while (true) {
+                String sizeLine = line(1024);
+                int semi = sizeLine.indexOf(';');
+                int size;
+                try {
+                    size = Integer.parseInt((semi >= 0 ? sizeLine.substring(0, semi) : sizeLine).strip(), 16);
+                } catch (NumberFormatException e) {
+                    throw new BadRequestException("chunk size " + sizeLine);
+                }
+                if (size < 0 || out.size() + (long) size > MAX_BODY) {
+                    throw new BadRequestException("body too large");
+                }
+                if (size == 0) {
+                    while (!line(MAX_HEAD).isEmpty()) {
+                        // trailers
+                    }
+                    return out.toByteArray();
+                }
+                out.write(bytes(size));
+                line(2);
+            }
+        }
+    }
+}
