@@ -15,6 +15,7 @@ NS=bench-cni-$$
 cleanup() {
   set +e
   [ -n "${API_PID:-}" ] && kill "$API_PID" 2>/dev/null
+  [ -n "${LOGSOCK_PID:-}" ] && kill "$LOGSOCK_PID" 2>/dev/null
   ip netns del "$NS" 2>/dev/null
   rm -rf "$WORK"
 }
@@ -40,6 +41,30 @@ PY
 coproc API { exec /usr/bin/python3 "$WORK/api.py"; }
 read -r PORT <&"${API[0]}"
 mkdir -p "$WORK/run" "$WORK/bin" "$WORK/ipam"
+
+# The node agent's log socket, as a running installer serves it: every plugin run POSTs its lines there at exit.
+# NO_LOG_SOCKET=1 leaves it out (the plugin then skips the POST).
+if [ -z "${NO_LOG_SOCKET:-}" ]; then
+  cat > "$WORK/logsock.py" <<'PY'
+import socketserver, sys
+class H(socketserver.StreamRequestHandler):
+    def handle(self):
+        length = 0
+        while True:
+            line = self.rfile.readline()
+            if not line or line in (b"\r\n", b"\n"):
+                break
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        self.rfile.read(length)
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+s = socketserver.ThreadingUnixStreamServer(sys.argv[1], H)
+s.serve_forever()
+PY
+  /usr/bin/python3 "$WORK/logsock.py" "$WORK/run/log.sock" >/dev/null &
+  LOGSOCK_PID=$!
+  for _ in $(seq 100); do [ -S "$WORK/run/log.sock" ] && break; sleep 0.05; done
+fi
 ln -s "$CLI" "$WORK/bin/istio-cni"
 cat > "$WORK/run/istio-cni-kubeconfig" <<EOF2
 apiVersion: v1

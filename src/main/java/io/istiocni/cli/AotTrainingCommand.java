@@ -12,6 +12,11 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,11 +51,41 @@ public class AotTrainingCommand implements Callable<Integer> {
         }
     }
 
+    /** Answers every request on the socket with 200 (the body is read and dropped), until the socket is closed. */
+    private static Runnable answerOk(ServerSocketChannel server) {
+        return () -> {
+            while (server.isOpen()) {
+                try (SocketChannel ch = server.accept()) {
+                    ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+                    String got = "";
+                    int headEnd;
+                    while ((headEnd = got.indexOf("\r\n\r\n")) < 0 && ch.read(buf) > 0) {
+                        got = new String(buf.array(), 0, buf.position(), StandardCharsets.ISO_8859_1);
+                    }
+                    int length = 0;
+                    for (String line : got.substring(0, Math.max(headEnd, 0)).split("\r\n")) {
+                        if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                            length = Integer.parseInt(line.substring(15).strip());
+                        }
+                    }
+                    while (buf.position() < headEnd + 4 + length && buf.hasRemaining() && ch.read(buf) > 0) {
+                        // the rest of the body
+                    }
+                    ch.write(ByteBuffer.wrap("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII)));
+                } catch (IOException | RuntimeException e) {
+                    // closed at the end of the training, or a client gone: nothing to train there
+                }
+            }
+        };
+    }
+
     @Override
     public Integer call() throws IOException {
         PrintStream sink = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
         Path dir = Files.createTempDirectory("istio-cni-aot");
         HttpServer api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        ServerSocketChannel logSocket = null;
         try {
             Map<String, String> env = Map.of("ENABLE_INBOUND_IPV6", "true", "DNS_SERVERS_V4", "10.96.0.10",
                     "DNS_SERVERS_V6", "fd00::a");
@@ -87,6 +122,10 @@ public class AotTrainingCommand implements Callable<Integer> {
                     contexts: [{name: c, context: {cluster: local, user: istio-cni}}]
                     current-context: c
                     """.formatted(api.getAddress().getPort()));
+            // the node agent's log socket, as a running installer serves it: the plugin POSTs its lines at exit
+            logSocket = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            logSocket.bind(UnixDomainSocketAddress.of(dir.resolve("log.sock")));
+            Thread.ofPlatform().daemon().start(answerOk(logSocket));
             String conf = """
                     {"cniVersion":"1.0.0","name":"k8s-pod-network","type":"istio-cni","plugin_log_level":"debug",
                     "cni_agent_run_dir":"%s","exclude_namespaces":["kube-system"],"pod_namespace":"istio-system",
@@ -105,6 +144,9 @@ public class AotTrainingCommand implements Callable<Integer> {
             return 0;
         } finally {
             api.stop(0);
+            if (logSocket != null) {
+                logSocket.close();
+            }
             try (var files = Files.list(dir)) {
                 for (Path p : files.toList()) {
                     Files.deleteIfExists(p);
