@@ -121,6 +121,11 @@ got=$(connect db-0 2)
 [[ $got == accepted-by=8080* ]] && ok "not captured: the real server answered ($got)" || fail "unexpected: $got"
 rules=$(ip netns exec "demo-db-0-$ID" iptables-save 2>/dev/null | grep -c ISTIO || true)
 [ "$rules" = 0 ] && ok "no ISTIO rules in its namespace" || fail "$rules ISTIO rules in a non-mesh pod"
+# each plugin run posted its log lines to the installer's socket (<run dir>/log.sock): they are in its log
+n=$(grep -c $'\tcni-plugin\t' "$W/install.log" || true)
+[ "$n" -gt 0 ] && ok "the plugin's log lines reached the node agent's log ($n under cni-plugin)" \
+  || fail "no plugin log lines in the node agent's log"
+grep $'\tcni-plugin\t' "$W/install.log" | grep -m1 'iptables rules programmed' | cut -f2- | sed 's/^/        /' || true
 
 step "DEL both pods, as the runtime does when they stop"
 for p in "web-1 1" "db-0 2"; do
