@@ -124,7 +124,7 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
     }
 
     /**
-     * plugin.md 3.4: the user namespace owning the pod's network namespace when it is not the host's, so that
+     * plugin.md 7.9 step 4: the user namespace owning the pod's network namespace when it is not the host's, so that
      * iptables reads uids (the proxy's 1337) as the pod sees them. Only asked for pods with {@code hostUsers: false}:
      * for any other pod kubelet asks the runtime for no user namespace. When it cannot be told, say so and go on in
      * the host's, as Istio does when nsenter is missing.

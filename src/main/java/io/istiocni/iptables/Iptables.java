@@ -52,7 +52,8 @@ public final class Iptables {
     public Iptables(CommandRunner runner, IptablesVariant variant, String lockFile) {
         this.runner = runner;
         this.variant = variant;
-        this.writeEnv = lockFile != null && variant.takesLockfileEnv() ? Map.of("XTABLES_LOCKFILE", lockFile) : Map.of();
+        this.writeEnv = lockFile != null && variant.takesLockfileEnv() ? Map.of("XTABLES_LOCKFILE", lockFile)
+                : Map.of();
         this.sandboxLock = lockFile != null && variant.takesWait() && !variant.takesLockfileEnv() ? lockFile : null;
     }
 

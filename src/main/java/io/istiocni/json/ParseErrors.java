@@ -15,7 +15,10 @@ public final class ParseErrors {
     private ParseErrors() {
     }
 
-    /** E.g. {@code Unexpected end-of-input: expected close marker for Object (start marker at line 1, column 26) (line 1, column 37)}. */
+    /**
+     * E.g. {@code Unexpected end-of-input: expected close marker for Object (start marker at line 1, column 26)
+     * (line 1, column 37)}.
+     */
     public static String describe(JsonProcessingException e) {
         String text = String.valueOf(e.getOriginalMessage()).strip().replaceAll("\\s*\\R\\s*", " ");
         text = SOURCE.matcher(text).replaceAll("line $1, column $2");

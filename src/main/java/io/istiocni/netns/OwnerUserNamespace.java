@@ -9,7 +9,7 @@ import java.util.stream.Stream;
 
 /**
  * The user namespace that owns a pod's network namespace, when it is not our own (pods with
- * {@code hostUsers: false}, plugin.md 3.4, capture.md 8.2). iptables commands must then run inside it
+ * {@code hostUsers: false}, plugin.md 7.9 step 4, capture.md 8.2). iptables commands must then run inside it
  * ({@code nsenter --user=... --net=...}): {@code -m owner --uid-owner 1337} is read in the caller's user
  * namespace, and from the host's it would name host uid 1337 instead of the pod's proxy user.
  *

@@ -81,7 +81,7 @@ public final class InPlaceRepair {
         CaptureSettings settings = podSettings.toCaptureSettings(env, ipv6);
         ApplyRequest request = new ApplyRequest(RuleGenerator.generate(settings), settings, ns.toString(), true,
                 false, false, false, "");
-        // as the plugin does (plugin.md 3.4): a pod with its own user namespace gets its rules from inside it
+        // as the plugin does (plugin.md 7.9 step 4): a pod with its own user namespace gets its rules from inside it
         try (OwnerUserNamespace owner = manifest.hostUsers() ? null : OwnerUserNamespace.of(ns.toString())) {
             ApplyOutcome outcome = applier.apply(owner == null ? request : request.inUserNamespace(owner.path()));
             return new Result(ns, outcome);

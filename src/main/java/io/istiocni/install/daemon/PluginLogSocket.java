@@ -27,13 +27,13 @@ import org.jboss.logging.Logger;
  *
  * <p>A minimal HTTP/1.1 server with the JDK's Unix domain sockets (no native transport): one platform daemon thread
  * accepts (a virtual thread blocked in {@code accept} held up the JVM's exit by some 300 ms after SIGTERM), one
- * virtual thread per connection reads the request ({@code Content-Length} or chunked body, at most {@link #MAX_BODY} bytes and
- * {@link #CONNECTION_TIMEOUT}), answers and closes. A stale socket file is replaced on start; a failure to serve is
- * logged and never fatal.
+ * virtual thread per connection reads the request ({@code Content-Length} or chunked body, at most
+ * {@link #MAX_BODY} bytes and {@link #CONNECTION_TIMEOUT}), answers and closes. A stale socket file is replaced on
+ * start; a failure to serve is logged and never fatal.
  */
 final class PluginLogSocket implements AutoCloseable {
 
-    /** Where re-logged plugin lines go: level name ({@code debug}, {@code info}, {@code warn}, {@code error}) and text. */
+    /** Where re-logged plugin lines go: the level ({@code debug}, {@code info}, {@code warn} or {@code error}). */
     @FunctionalInterface
     interface Sink {
         void log(String level, String text);
