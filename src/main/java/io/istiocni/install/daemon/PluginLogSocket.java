@@ -33,7 +33,7 @@ import org.jboss.logging.Logger;
  */
 final class PluginLogSocket implements AutoCloseable {
 
-    /** Where re-logged plugin lines go: the level ({@code debug}, {@code info}, {@code warn} or {@code error}). */
+    /** Where re-logged plugin lines go, with their level ({@code debug}, {@code info}, {@code warn}, {@code error}). */
     @FunctionalInterface
     interface Sink {
         void log(String level, String text);
