@@ -1,13 +1,9 @@
 package io.istiocni.cni;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.istiocni.json.JsonTrees;
+import io.istiocni.json.ParseErrors;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +18,6 @@ import java.util.Map;
  */
 final class Json {
 
-    private static final JsonFactory FACTORY = new JsonFactory();
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private Json() {
@@ -31,76 +25,13 @@ final class Json {
 
     /** Parses one JSON value filling the whole input (white space around it allowed). */
     static JsonNode parse(byte[] data) {
-        try (JsonParser p = FACTORY.createParser(data)) {
-            JsonToken t = p.nextToken();
-            if (t == null) {
-                throw new IllegalArgumentException("unexpected end of JSON input");
-            }
-            JsonNode root = read(p, t);
-            if (p.nextToken() != null) {
-                throw new IllegalArgumentException("invalid character after top-level value");
-            }
-            return root;
+        try {
+            return JsonTrees.parse(data, JsonTrees.Fractions.DOUBLE, JsonTrees.RepeatedKeys.FIRST_PLACE);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(message(e), e);
+            throw new IllegalArgumentException(ParseErrors.describe(e), e);
         } catch (IOException e) {
             throw new IllegalArgumentException(GoText.describe(e), e);
         }
-    }
-
-    private static JsonNode read(JsonParser p, JsonToken t) throws IOException {
-        if (t == null) {
-            throw new IllegalArgumentException("unexpected end of JSON input");
-        }
-        switch (t) {
-            case START_OBJECT -> {
-                ObjectNode o = NODES.objectNode();
-                JsonToken k;
-                while ((k = p.nextToken()) == JsonToken.FIELD_NAME) {
-                    String key = p.currentName();
-                    o.set(key, read(p, p.nextToken()));
-                }
-                if (k != JsonToken.END_OBJECT) {
-                    throw new IllegalArgumentException("unexpected end of JSON input");
-                }
-                return o;
-            }
-            case START_ARRAY -> {
-                ArrayNode a = NODES.arrayNode();
-                JsonToken e;
-                while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
-                    a.add(read(p, e));
-                }
-                return a;
-            }
-            case VALUE_STRING -> {
-                return NODES.textNode(p.getText());
-            }
-            case VALUE_NUMBER_INT -> {
-                return switch (p.getNumberType()) {
-                    case INT -> NODES.numberNode(p.getIntValue());
-                    case LONG -> NODES.numberNode(p.getLongValue());
-                    default -> NODES.numberNode(p.getBigIntegerValue());
-                };
-            }
-            case VALUE_NUMBER_FLOAT -> {
-                return NODES.numberNode(p.getDoubleValue());
-            }
-            case VALUE_TRUE -> {
-                return NODES.booleanNode(true);
-            }
-            case VALUE_FALSE -> {
-                return NODES.booleanNode(false);
-            }
-            case VALUE_NULL -> {
-                return NODES.nullNode();
-            }
-            default -> throw new IllegalArgumentException("unexpected token " + t);
-        }
-    }
-
-    private static String message(JsonProcessingException e) {
-        return io.istiocni.json.ParseErrors.describe(e);
     }
 
     /**
@@ -124,22 +55,7 @@ final class Json {
 
     /** The JSON type name Go uses in its "cannot unmarshal X into ..." errors. */
     static String kind(JsonNode n) {
-        if (n.isObject()) {
-            return "object";
-        }
-        if (n.isArray()) {
-            return "array";
-        }
-        if (n.isTextual()) {
-            return "string";
-        }
-        if (n.isNumber()) {
-            return "number";
-        }
-        if (n.isBoolean()) {
-            return "bool";
-        }
-        return "null";
+        return n.isBoolean() ? "bool" : JsonTrees.kind(n);
     }
 
     /** Go's {@code json: cannot unmarshal <kind> into Go struct field <struct>.<path> of type <type>}. */

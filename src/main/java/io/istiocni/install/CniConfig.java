@@ -1,6 +1,7 @@
 package io.istiocni.install;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.istiocni.json.JsonTrees;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -184,7 +185,7 @@ public final class CniConfig {
         }
         if (!root.isObject()) {
             throw new InstallException("error loading existing CNI config " + fileName
-                    + " (JSON error): a JSON " + kind(root) + ", not an object");
+                    + " (JSON error): a JSON " + JsonTrees.kind(root) + ", not an object");
         }
         return (ObjectNode) root;
     }
@@ -194,33 +195,14 @@ public final class CniConfig {
         if (plugins == null || !plugins.isArray()) {
             throw new InstallException("existing CNI config " + fileName + ": error reading plugin list from CNI"
                     + " config: " + (plugins == null ? "no \"type\" and no \"plugins\" key"
-                            : "\"plugins\" is a JSON " + kind(plugins) + ", not an array"));
+                            : "\"plugins\" is a JSON " + JsonTrees.kind(plugins) + ", not an array"));
         }
         for (int i = 0; i < plugins.size(); i++) {
             if (!plugins.get(i).isObject()) {
                 throw new InstallException("existing CNI config " + fileName + ": error reading plugin list from CNI"
-                        + " config: plugin " + i + " is a JSON " + kind(plugins.get(i)) + ", not an object");
+                        + " config: plugin " + i + " is a JSON " + JsonTrees.kind(plugins.get(i)) + ", not an object");
             }
         }
         return (ArrayNode) plugins;
-    }
-
-    static String kind(JsonNode n) {
-        if (n.isObject()) {
-            return "object";
-        }
-        if (n.isArray()) {
-            return "array";
-        }
-        if (n.isTextual()) {
-            return "string";
-        }
-        if (n.isNumber()) {
-            return "number";
-        }
-        if (n.isBoolean()) {
-            return "boolean";
-        }
-        return "null";
     }
 }

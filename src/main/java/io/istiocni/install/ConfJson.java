@@ -1,14 +1,9 @@
 package io.istiocni.install;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.DecimalNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.istiocni.json.JsonTrees;
+import io.istiocni.json.ParseErrors;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -27,8 +22,6 @@ import java.util.Map;
  */
 public final class ConfJson {
 
-    private static final JsonFactory FACTORY = new JsonFactory();
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final char[] HEX = "0123456789abcdef".toCharArray();
     private static final BigDecimal GO_PLAIN_MIN = new BigDecimal("1e-6");
     private static final BigDecimal GO_PLAIN_MAX = new BigDecimal("1e21");
@@ -42,18 +35,10 @@ public final class ConfJson {
      * @throws IllegalArgumentException with a one-line reason when the input is not a single JSON value
      */
     public static JsonNode parse(byte[] data) {
-        try (JsonParser p = FACTORY.createParser(data)) {
-            JsonToken t = p.nextToken();
-            if (t == null) {
-                throw new IllegalArgumentException("unexpected end of JSON input");
-            }
-            JsonNode root = read(p, t);
-            if (p.nextToken() != null) {
-                throw new IllegalArgumentException("invalid character after top-level value");
-            }
-            return root;
+        try {
+            return JsonTrees.parse(data, JsonTrees.Fractions.EXACT, JsonTrees.RepeatedKeys.LAST_PLACE);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(io.istiocni.json.ParseErrors.describe(e), e);
+            throw new IllegalArgumentException(ParseErrors.describe(e), e);
         } catch (IOException e) {
             throw new IllegalArgumentException(String.valueOf(e.getMessage()).replaceAll("\\s+", " "), e);
         }
@@ -62,50 +47,6 @@ public final class ConfJson {
     /** {@link #parse(byte[])} of the UTF-8 bytes of {@code text}. */
     public static JsonNode parse(String text) {
         return parse(text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static JsonNode read(JsonParser p, JsonToken t) throws IOException {
-        if (t == null) {
-            throw new IllegalArgumentException("unexpected end of JSON input");
-        }
-        return switch (t) {
-            case START_OBJECT -> {
-                ObjectNode o = NODES.objectNode();
-                JsonToken k;
-                while ((k = p.nextToken()) == JsonToken.FIELD_NAME) {
-                    String key = p.currentName();
-                    JsonNode v = read(p, p.nextToken());
-                    o.remove(key); // duplicate keys: the last one wins, at its own position
-                    o.set(key, v);
-                }
-                if (k != JsonToken.END_OBJECT) {
-                    throw new IllegalArgumentException("unexpected end of JSON input");
-                }
-                yield o;
-            }
-            case START_ARRAY -> {
-                ArrayNode a = NODES.arrayNode();
-                JsonToken e;
-                while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
-                    if (e == null) {
-                        throw new IllegalArgumentException("unexpected end of JSON input");
-                    }
-                    a.add(read(p, e));
-                }
-                yield a;
-            }
-            case VALUE_STRING -> NODES.textNode(p.getText());
-            case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
-                case INT -> NODES.numberNode(p.getIntValue());
-                case LONG -> NODES.numberNode(p.getLongValue());
-                default -> NODES.numberNode(p.getBigIntegerValue());
-            };
-            case VALUE_NUMBER_FLOAT -> new DecimalNode(p.getDecimalValue());
-            case VALUE_TRUE -> NODES.booleanNode(true);
-            case VALUE_FALSE -> NODES.booleanNode(false);
-            case VALUE_NULL -> NODES.nullNode();
-            default -> throw new IllegalArgumentException("unexpected token " + t);
-        };
     }
 
     /** Istio's layout with the keys of every object sorted in byte order (chained files, cleanup results). */

@@ -1,6 +1,7 @@
 package io.istiocni.install;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.istiocni.json.JsonTrees;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -123,7 +124,7 @@ public final class ConfigChoice {
             return "not JSON: " + e.getMessage();
         }
         if (!root.isObject()) {
-            return "a JSON " + CniConfig.kind(root) + ", not an object";
+            return "a JSON " + JsonTrees.kind(root) + ", not an object";
         }
         if (name.endsWith(".conflist")) {
             JsonNode listName = root.get("name");
@@ -155,7 +156,7 @@ public final class ConfigChoice {
     /** The checks of one network config (a {@code .conf} or an element of {@code plugins}). */
     private static String netConfReason(JsonNode conf) {
         if (!conf.isObject()) {
-            return "a JSON " + CniConfig.kind(conf) + ", not an object";
+            return "a JSON " + JsonTrees.kind(conf) + ", not an object";
         }
         JsonNode type = conf.get("type");
         if (type == null || !type.isTextual() || type.textValue().isEmpty()) {
