@@ -232,15 +232,25 @@ public final class RepairController implements AutoCloseable {
 
     private void delete(String key, Pod pod) throws Exception {
         LOG.infof("Pod detected as broken, deleting: %s", key);
+        reported(pod, "DeleteBrokenPod", "delete", "deleted", () -> deleteWithPreconditions(pod));
+    }
+
+    /** An API action on a broken pod, counted and told to the pod's events whether it succeeds or fails. */
+    private void reported(Pod pod, String reason, String verb, String done, ApiCall call) throws Exception {
         try {
-            deleteWithPreconditions(pod);
+            call.run();
         } catch (Exception e) {
-            event(pod, "DeleteBrokenPod", "pod detected as broken, but failed to delete: " + message(e));
+            event(pod, reason, "pod detected as broken, but failed to " + verb + ": " + message(e));
             metrics.count(action, "fail");
             throw e;
         }
         metrics.count(action, "success");
-        event(pod, "DeleteBrokenPod", "pod detected as broken, deleted");
+        event(pod, reason, "pod detected as broken, " + done);
+    }
+
+    @FunctionalInterface
+    private interface ApiCall {
+        void run() throws Exception;
     }
 
     /** {@code DELETE} with preconditions uid and resourceVersion (repair.md 5.1): a replaced pod is not deleted. */
@@ -271,16 +281,9 @@ public final class RepairController implements AutoCloseable {
         ObjectNode patch = JSON.createObjectNode();
         patch.putObject("metadata").putObject("labels")
                 .put(settings.brokenPodLabelKey(), settings.brokenPodLabelValue());
-        try {
-            client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-                    .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), JSON.writeValueAsString(patch));
-        } catch (Exception e) {
-            event(pod, "LabelBrokenPod", "pod detected as broken, but failed to label: " + message(e));
-            metrics.count(action, "fail");
-            throw e;
-        }
-        metrics.count(action, "success");
-        event(pod, "LabelBrokenPod", "pod detected as broken, labeled");
+        reported(pod, "LabelBrokenPod", "label", "labeled", () -> client.pods()
+                .inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+                .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), JSON.writeValueAsString(patch)));
     }
 
     private void repairInPlace(String key, Pod pod) throws Exception {
