@@ -1,5 +1,6 @@
 package io.istiocni.it;
 
+import io.istiocni.netns.ScratchNamespace;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -90,11 +91,10 @@ final class Netns implements AutoCloseable {
                 sys.exit(2)
             """;
 
-    /** Host id that a namespace of {@link #createInOwnUserNamespace()} maps its uid/gid 0 to (65536 ids). */
-    static final int USERNS_BASE_ID = 300000;
-
     private final String name;
     private final List<Process> processes = new ArrayList<>();
+    /** The namespace made in a user namespace of its own (hostUsers: false), or null for an ordinary one. */
+    private ScratchNamespace ownUserNamespace;
     /** {@code /proc/<pid>/ns/user} of the user namespace owning this one, or null for the host's. */
     private String userNamespace;
 
@@ -103,61 +103,17 @@ final class Netns implements AutoCloseable {
     }
 
     /**
-     * A namespace as a runtime makes it for a pod with {@code hostUsers: false}: a new user namespace (ids 0..65535
-     * mapped to {@link #USERNS_BASE_ID}...) gets its id map, then its root makes the network namespace, which is
-     * pinned at {@link #path()}. Processes of {@link #startServer}/{@link #client} run inside the user namespace,
-     * with the pod's view of uids.
+     * A namespace as a runtime makes it for a pod with {@code hostUsers: false} (made by
+     * {@link ScratchNamespace#createInOwnUserNamespace()}: ids 0..65535 mapped to
+     * {@link ScratchNamespace#USERNS_BASE_ID}...). Processes of {@link #startServer}/{@link #client} run inside the
+     * user namespace, with the pod's view of uids. Skips the test where no user namespace can be made.
      */
     static Netns createInOwnUserNamespace() {
-        String n = randomName();
-        Netns ns = new Netns(n);
-        try {
-            Process user = ns.started(List.of("unshare", "--user", "sleep", "3600"));
-            awaitOwn("/proc/self/ns/user", "/proc/" + user.pid() + "/ns/user", user);
-            String map = "0 " + USERNS_BASE_ID + " 65536\n";
-            Files.writeString(java.nio.file.Path.of("/proc/" + user.pid() + "/uid_map"), map);
-            Files.writeString(java.nio.file.Path.of("/proc/" + user.pid() + "/gid_map"), map);
-            ns.userNamespace = "/proc/" + user.pid() + "/ns/user";
-            Process net = ns.started(List.of("nsenter", "--user=" + ns.userNamespace, "--", "unshare", "--net",
-                    "sleep", "3600"));
-            awaitOwn("/proc/self/ns/net", "/proc/" + net.pid() + "/ns/net", net);
-            userNamespacesWork = true;
-            Files.createDirectories(java.nio.file.Path.of("/var/run/netns"));
-            Files.createFile(java.nio.file.Path.of(ns.path()));
-            ItSupport.runOk("mount", "--bind", "/proc/" + net.pid() + "/ns/net", ns.path());
-            ItSupport.runOk("ip", "-n", n, "link", "set", "lo", "up");
-            return ns;
-        } catch (IOException | InterruptedException | RuntimeException | AssertionError e) {
-            ns.close();
-            ItSupport.run(List.of("rm", "-f", ns.path()), null, null, Duration.ofSeconds(10));
-            if (!userNamespacesWork) {
-                // a sandbox that forbids user namespaces or maps too few ids: skipped here, not passed
-                org.junit.jupiter.api.Assumptions.abort("no user namespace with an id map here: " + e);
-            }
-            throw new AssertionError("cannot make a namespace owned by a user namespace: " + e, e);
-        }
-    }
-
-    /** Set once a user namespace with an id map and its network namespace were made on this machine. */
-    private static volatile boolean userNamespacesWork;
-
-    private Process started(List<String> command) throws IOException {
-        Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        processes.add(p);
-        return p;
-    }
-
-    private static void awaitOwn(String ours, String theirs, Process process) throws IOException,
-            InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (Files.isSameFile(java.nio.file.Path.of(ours), java.nio.file.Path.of(theirs))) {
-            if (System.nanoTime() > deadline || !process.isAlive()) {
-                throw new IOException("unshare did not make its namespace (" + theirs + ")");
-            }
-            Thread.sleep(5);
-        }
+        ScratchNamespace made = ScratchNamespace.createInOwnUserNamespace();
+        Netns ns = new Netns(made.name());
+        ns.ownUserNamespace = made;
+        ns.userNamespace = made.holderUserNamespace();
+        return ns;
     }
 
     /** Prefix that runs a command in this namespace as uid/gid (uid < 0: root), in its own user namespace if any. */
@@ -236,14 +192,19 @@ final class Netns implements AutoCloseable {
      * with the given addresses ({@code a.b.c.d/len}, more than one allowed for the peer) and links up.
      */
     void connect(Netns other, String myAddress, String... otherAddresses) {
-        ItSupport.runOk("ip", "-n", name, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0",
+        connect("eth0", other, myAddress, otherAddresses);
+    }
+
+    /** {@link #connect(Netns, String, String...)} with another interface name on both ends. */
+    void connect(String ifName, Netns other, String myAddress, String... otherAddresses) {
+        ItSupport.runOk("ip", "-n", name, "link", "add", ifName, "type", "veth", "peer", "name", ifName,
                 "netns", other.name);
-        ItSupport.runOk("ip", "-n", name, "addr", "add", myAddress, "dev", "eth0");
+        ItSupport.runOk("ip", "-n", name, "addr", "add", myAddress, "dev", ifName);
         for (String a : otherAddresses) {
-            ItSupport.runOk("ip", "-n", other.name, "addr", "add", a, "dev", "eth0");
+            ItSupport.runOk("ip", "-n", other.name, "addr", "add", a, "dev", ifName);
         }
-        ItSupport.runOk("ip", "-n", name, "link", "set", "eth0", "up");
-        ItSupport.runOk("ip", "-n", other.name, "link", "set", "eth0", "up");
+        ItSupport.runOk("ip", "-n", name, "link", "set", ifName, "up");
+        ItSupport.runOk("ip", "-n", other.name, "link", "set", ifName, "up");
     }
 
     /** Prefix that runs a command as the given uid/gid (no supplementary groups); uid < 0 = as root. */
@@ -321,6 +282,10 @@ final class Netns implements AutoCloseable {
             }
         }
         processes.clear();
-        ItSupport.run(List.of("ip", "netns", "del", name), null, null, Duration.ofSeconds(30));
+        if (ownUserNamespace != null) {
+            ownUserNamespace.close();
+        } else {
+            ItSupport.run(List.of("ip", "netns", "del", name), null, null, Duration.ofSeconds(30));
+        }
     }
 }

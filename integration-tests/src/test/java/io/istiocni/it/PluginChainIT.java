@@ -147,12 +147,7 @@ class PluginChainIT {
 
         // A peer on a second link stands in for "anywhere": without capture, it would answer itself.
         Netns peer = newNamespace();
-        ItSupport.runOk("ip", "-n", pod.name(), "link", "add", "ext0", "type", "veth", "peer", "name", "ext0",
-                "netns", peer.name());
-        ItSupport.runOk("ip", "-n", pod.name(), "addr", "add", "10.254.7.2/24", "dev", "ext0");
-        ItSupport.runOk("ip", "-n", peer.name(), "addr", "add", "10.254.7.1/24", "dev", "ext0");
-        ItSupport.runOk("ip", "-n", pod.name(), "link", "set", "ext0", "up");
-        ItSupport.runOk("ip", "-n", peer.name(), "link", "set", "ext0", "up");
+        pod.connect("ext0", peer, "10.254.7.2/24", "10.254.7.1/24"); // eth0 is ptp's
         peer.startServer(-1, -1, "peer", "tcp:8080");
         pod.startServer(1337, 1337, "proxy", "tcp:15001", "tcp:15006");
         String answer = pod.client(APP_UID, APP_UID, "tcp", "10.254.7.1", 8080);
@@ -167,7 +162,7 @@ class PluginChainIT {
 
     /**
      * A pod with {@code hostUsers: false}: its network namespace belongs to its own user namespace (ids mapped to
-     * 300000...). On a node with legacy iptables the kernel refuses owner-match rules written from the host's user
+     * 200000...). On a node with legacy iptables the kernel refuses owner-match rules written from the host's user
      * namespace, so the plugin must write them from inside the pod's; the proxy's uid 1337 is then the pod's 1337.
      */
     @Test
@@ -188,14 +183,9 @@ class PluginChainIT {
         assertFalse(pod.execOk("iptables-nft-save").stdout().contains("ISTIO"));
 
         Netns peer = newNamespace();
-        ItSupport.runOk("ip", "-n", pod.name(), "link", "add", "ext0", "type", "veth", "peer", "name", "ext0",
-                "netns", peer.name());
-        ItSupport.runOk("ip", "-n", pod.name(), "addr", "add", "10.254.9.2/24", "dev", "ext0");
-        ItSupport.runOk("ip", "-n", peer.name(), "addr", "add", "10.254.9.1/24", "dev", "ext0");
-        ItSupport.runOk("ip", "-n", pod.name(), "link", "set", "ext0", "up");
-        ItSupport.runOk("ip", "-n", peer.name(), "link", "set", "ext0", "up");
+        pod.connect("ext0", peer, "10.254.9.2/24", "10.254.9.1/24"); // eth0 is ptp's
         peer.startServer(-1, -1, "peer", "tcp:8080");
-        pod.startServer(1337, 1337, "proxy", "tcp:15001", "tcp:15006"); // the pod's 1337: host uid 301337
+        pod.startServer(1337, 1337, "proxy", "tcp:15001", "tcp:15006"); // the pod's 1337: host uid 201337
         String app = pod.client(APP_UID, APP_UID, "tcp", "10.254.9.1", 8080);
         assertTrue(app.startsWith("proxy tcp:15001"), "the application's connection is captured: " + app);
         String proxy = pod.client(1337, 1337, "tcp", "10.254.9.1", 8080);
