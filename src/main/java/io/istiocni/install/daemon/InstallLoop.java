@@ -42,7 +42,6 @@ public final class InstallLoop implements Runnable {
     private final InstallMetrics metrics;
     private final LongSupplier nanoClock;
     private final Sleeper sleeper;
-    private final String configHint;
 
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean stopping;
@@ -53,22 +52,17 @@ public final class InstallLoop implements Runnable {
     private long lastErrorLogged;
 
     public InstallLoop(Installer installer, InstallState state, InstallMetrics metrics) {
-        this(installer, state, metrics, System::nanoTime, d -> TimeUnit.NANOSECONDS.sleep(d.toNanos()), "");
+        this(installer, state, metrics, System::nanoTime, d -> TimeUnit.NANOSECONDS.sleep(d.toNanos()));
     }
 
-    /**
-     * @param configHint the CNI config file name, if known ahead of the installer's own
-     *     {@link Installer#configFileName()}: when either contains {@code cilium}, the "keeps reverting" warning adds
-     *     the Cilium hint
-     */
+    /** With a clock and a sleeper of the caller's (tests). */
     public InstallLoop(Installer installer, InstallState state, InstallMetrics metrics, LongSupplier nanoClock,
-            Sleeper sleeper, String configHint) {
+            Sleeper sleeper) {
         this.installer = installer;
         this.state = state;
         this.metrics = metrics;
         this.nanoClock = nanoClock;
         this.sleeper = sleeper;
-        this.configHint = configHint == null ? "" : configHint;
     }
 
     @Override
@@ -124,7 +118,7 @@ public final class InstallLoop implements Runnable {
                         pause(Duration.ofNanos(wait));
                     }
                     if (++quickPasses > QUICK_PASSES_WARN) {
-                        LOG.warn(revertedWarning(quickPasses, configHint + " " + installer.configFileName()));
+                        LOG.warn(revertedWarning(quickPasses, installer.configFileName()));
                     }
                 } else {
                     quickPasses = 0;
@@ -185,10 +179,10 @@ public final class InstallLoop implements Runnable {
     }
 
     /** The warning for a config that keeps being reverted; with Cilium's hint when the file names Cilium. */
-    static String revertedWarning(int quickPasses, String configFileNames) {
+    static String revertedWarning(int quickPasses, String configFileName) {
         return "the CNI configuration was reverted " + quickPasses + " times in a row within "
                 + QUICK_WINDOW.toSeconds() + " s: another component keeps reverting it"
-                + (configFileNames.contains("cilium") ? "; ensure `cni.exclusive=false` in the Cilium configuration"
+                + (configFileName.contains("cilium") ? "; ensure `cni.exclusive=false` in the Cilium configuration"
                         : "");
     }
 

@@ -81,7 +81,7 @@ class InstallLoopTest {
         return new InstallLoop(installer, state, metrics, nanos::get, d -> {
             sleeps.add(d);
             nanos.addAndGet(d.toNanos());
-        }, "05-cilium.conflist");
+        });
     }
 
     double count(String result) {
