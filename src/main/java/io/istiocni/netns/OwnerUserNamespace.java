@@ -3,7 +3,6 @@ package io.istiocni.netns;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Stream;
 
@@ -48,7 +47,7 @@ public final class OwnerUserNamespace implements AutoCloseable {
 
     static OwnerUserNamespace of(Path netns, Path proc) throws IOException {
         Objects.requireNonNull(netns, "netns");
-        long[] own = devIno(proc.resolve("self/ns/user"));
+        FileIdentity own = FileIdentity.of(proc.resolve("self/ns/user"));
         int fd;
         try {
             fd = NamespaceIoctl.ownerUserNamespace(netns.toString());
@@ -61,8 +60,7 @@ public final class OwnerUserNamespace implements AutoCloseable {
         String held = proc.resolve(pid + "/fd/" + fd).toString();
         boolean keep = false;
         try {
-            long[] owner = devIno(Path.of(held));
-            keep = owner[0] != own[0] || owner[1] != own[1];
+            keep = !FileIdentity.of(Path.of(held)).equals(own);
             return keep ? new OwnerUserNamespace(held, fd) : null;
         } finally {
             if (!keep) {
@@ -72,40 +70,29 @@ public final class OwnerUserNamespace implements AutoCloseable {
     }
 
     /** The user namespace of the first process found in the network namespace; null when it is ours. */
-    static OwnerUserNamespace fromProcesses(Path netns, Path proc, long[] own) throws IOException {
-        long[] target = devIno(netns);
+    static OwnerUserNamespace fromProcesses(Path netns, Path proc, FileIdentity own) throws IOException {
+        FileIdentity target = FileIdentity.of(netns);
         try (Stream<Path> entries = Files.list(proc)) {
             for (Path entry : (Iterable<Path>) entries::iterator) {
                 String name = entry.getFileName().toString();
                 if (name.isEmpty() || !name.chars().allMatch(Character::isDigit)) {
                     continue;
                 }
-                long[] net;
-                long[] user;
+                FileIdentity user;
                 try {
-                    net = devIno(entry.resolve("ns/net"));
-                    if (net[0] != target[0] || net[1] != target[1]) {
+                    if (!FileIdentity.of(entry.resolve("ns/net")).equals(target)) {
                         continue;
                     }
-                    user = devIno(entry.resolve("ns/user"));
+                    user = FileIdentity.of(entry.resolve("ns/user"));
                 } catch (IOException | RuntimeException e) {
                     continue; // the process ended or hides its namespaces: look further
                 }
-                return user[0] == own[0] && user[1] == own[1] ? null
+                return user.equals(own) ? null
                         : new OwnerUserNamespace(entry.resolve("ns/user").toString(), -1);
             }
         }
         throw new IOException("cannot tell which user namespace owns " + netns
                 + ": no NS_GET_USERNS here and no process lives in it");
-    }
-
-    /** Device and inode of the file the path leads to (links followed). */
-    static long[] devIno(Path path) throws IOException {
-        Map<String, Object> a = Files.readAttributes(path, "unix:dev,ino");
-        if (!(a.get("dev") instanceof Number dev) || !(a.get("ino") instanceof Number ino)) {
-            throw new IOException("no device/inode for " + path);
-        }
-        return new long[] {dev.longValue(), ino.longValue()};
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.istiocni.netns;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -26,8 +25,8 @@ class OwnerUserNamespaceTest {
         ScratchNamespace.assumeAvailable();
     }
 
-    private static long[] own() throws IOException {
-        return OwnerUserNamespace.devIno(Path.of("/proc/self/ns/user"));
+    private static FileIdentity own() throws IOException {
+        return FileIdentity.of(Path.of("/proc/self/ns/user"));
     }
 
     @Test
@@ -40,14 +39,14 @@ class OwnerUserNamespaceTest {
     @Test
     void aNamespaceMadeInAUserNamespaceIsOwnedByIt() throws Exception {
         try (ScratchNamespace ns = ScratchNamespace.createInOwnUserNamespace()) {
-            long[] expected = OwnerUserNamespace.devIno(Path.of(ns.holderUserNamespace()));
-            assertFalse(expected[1] == own()[1], "the test namespace must not be ours");
+            FileIdentity expected = FileIdentity.of(Path.of(ns.holderUserNamespace()));
+            assertFalse(expected.equals(own()), "the test namespace must not be ours");
             // the kernel's answer holds with nobody left in the namespace (CRI-O pins namespaces that way)
             ns.stopHolder();
             try (OwnerUserNamespace owner = OwnerUserNamespace.of(ns.path())) {
                 assertNotNull(owner);
                 assertTrue(owner.path().startsWith("/proc/" + ProcessHandle.current().pid() + "/fd/"), owner.path());
-                assertArrayEquals(expected, OwnerUserNamespace.devIno(Path.of(owner.path())));
+                assertEquals(expected, FileIdentity.of(Path.of(owner.path())));
                 // a child process (as nsenter is) can open it while we hold it
                 CommandRunner.Result r = new ProcessCommandRunner(ns.path(), owner.path(),
                         ProcessCommandRunner.DEFAULT_TIMEOUT).run("cat", "/proc/self/uid_map");
@@ -76,8 +75,7 @@ class OwnerUserNamespaceTest {
              ScratchNamespace plain = ScratchNamespace.create()) {
             OwnerUserNamespace owner = OwnerUserNamespace.fromProcesses(Path.of(ns.path()), Path.of("/proc"), own());
             assertNotNull(owner);
-            assertArrayEquals(OwnerUserNamespace.devIno(Path.of(ns.holderUserNamespace())),
-                    OwnerUserNamespace.devIno(Path.of(owner.path())));
+            assertEquals(FileIdentity.of(Path.of(ns.holderUserNamespace())), FileIdentity.of(Path.of(owner.path())));
             // a namespace with a process of ours in it: ours
             Process inPlain = new ProcessBuilder("ip", "netns", "exec", plain.name(), "sleep", "30").start();
             try {
