@@ -1,8 +1,9 @@
 package io.istiocni.cni;
 
-import io.istiocni.netns.FileIdentity;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /** The real {@link NamespaceIdentity}: same device and inode as {@code /proc/thread-self/ns/net}. */
 public final class ProcNamespaceIdentity implements NamespaceIdentity {
@@ -21,18 +22,17 @@ public final class ProcNamespaceIdentity implements NamespaceIdentity {
         if (netnsPath == null || netnsPath.isEmpty()) {
             return false;
         }
-        FileIdentity target;
+        Path target;
         try {
-            target = FileIdentity.of(Path.of(netnsPath));
+            target = Path.of(netnsPath);
+            Files.readAttributes(target, BasicFileAttributes.class);
         } catch (IOException | RuntimeException e) {
             return false; // cannot be opened: skip the check, as the CNI library does
         }
-        FileIdentity own;
         try {
-            own = FileIdentity.of(self);
+            return Files.isSameFile(target, self); // same device and inode
         } catch (IOException | RuntimeException e) {
             throw new CniException(CniException.INVALID_NETNS, "get plugin's netns failed", "", e);
         }
-        return target.equals(own);
     }
 }

@@ -47,7 +47,7 @@ public final class OwnerUserNamespace implements AutoCloseable {
 
     static OwnerUserNamespace of(Path netns, Path proc) throws IOException {
         Objects.requireNonNull(netns, "netns");
-        FileIdentity own = FileIdentity.of(proc.resolve("self/ns/user"));
+        Path own = proc.resolve("self/ns/user");
         int fd;
         try {
             fd = NamespaceIoctl.ownerUserNamespace(netns.toString());
@@ -60,7 +60,7 @@ public final class OwnerUserNamespace implements AutoCloseable {
         String held = proc.resolve(pid + "/fd/" + fd).toString();
         boolean keep = false;
         try {
-            keep = !FileIdentity.of(Path.of(held)).equals(own);
+            keep = !Files.isSameFile(Path.of(held), own);
             return keep ? new OwnerUserNamespace(held, fd) : null;
         } finally {
             if (!keep) {
@@ -69,26 +69,29 @@ public final class OwnerUserNamespace implements AutoCloseable {
         }
     }
 
-    /** The user namespace of the first process found in the network namespace; null when it is ours. */
-    static OwnerUserNamespace fromProcesses(Path netns, Path proc, FileIdentity own) throws IOException {
-        FileIdentity target = FileIdentity.of(netns);
+    /**
+     * The user namespace of the first process found in the network namespace; null when it is {@code own}.
+     * (Namespace files are the same namespace when {@link Files#isSameFile} says so: same device and inode.)
+     */
+    static OwnerUserNamespace fromProcesses(Path netns, Path proc, Path own) throws IOException {
+        Files.readAttributes(netns, java.nio.file.attribute.BasicFileAttributes.class); // it must exist
         try (Stream<Path> entries = Files.list(proc)) {
             for (Path entry : (Iterable<Path>) entries::iterator) {
                 String name = entry.getFileName().toString();
                 if (name.isEmpty() || !name.chars().allMatch(Character::isDigit)) {
                     continue;
                 }
-                FileIdentity user;
+                Path user = entry.resolve("ns/user");
+                boolean ours;
                 try {
-                    if (!FileIdentity.of(entry.resolve("ns/net")).equals(target)) {
+                    if (!Files.isSameFile(entry.resolve("ns/net"), netns)) {
                         continue;
                     }
-                    user = FileIdentity.of(entry.resolve("ns/user"));
+                    ours = Files.isSameFile(user, own);
                 } catch (IOException | RuntimeException e) {
                     continue; // the process ended or hides its namespaces: look further
                 }
-                return user.equals(own) ? null
-                        : new OwnerUserNamespace(entry.resolve("ns/user").toString(), -1);
+                return ours ? null : new OwnerUserNamespace(user.toString(), -1);
             }
         }
         throw new IOException("cannot tell which user namespace owns " + netns
