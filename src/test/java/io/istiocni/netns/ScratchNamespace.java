@@ -92,11 +92,6 @@ public final class ScratchNamespace implements AutoCloseable {
         return "/proc/" + holder.pid() + "/ns/user";
     }
 
-    /** {@code /proc/<pid>/ns/net} of the process that made the namespace (only while it runs). */
-    public String holderNetworkNamespace() {
-        return "/proc/" + holder.pid() + "/ns/net";
-    }
-
     /** Ends the process that made the namespace: it lives on only through its pinned file. */
     public void stopHolder() throws InterruptedException {
         for (Process p : new Process[] {holder, userHolder}) {
@@ -105,12 +100,6 @@ public final class ScratchNamespace implements AutoCloseable {
                 p.waitFor();
             }
         }
-    }
-
-    /** Runs a command in the namespace from inside its owning user namespace, as its (mapped) root. */
-    public CommandRunner.Result execInUserNamespace(String... argv) {
-        return new ProcessCommandRunner(path(), holderUserNamespace(), ProcessCommandRunner.DEFAULT_TIMEOUT)
-                .run(List.of(argv), Map.of(), null);
     }
 
     /** Skips the calling test unless it runs as root with a working {@code ip netns}. */

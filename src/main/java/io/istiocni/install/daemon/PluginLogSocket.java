@@ -92,10 +92,6 @@ final class PluginLogSocket implements AutoCloseable {
         return socket;
     }
 
-    Path path() {
-        return path;
-    }
-
     private void acceptLoop() {
         while (!closed) {
             SocketChannel ch;
