@@ -100,10 +100,6 @@ public final class InstallLoop implements Runnable {
         return finished.await(1, TimeUnit.SECONDS);
     }
 
-    public boolean isStopping() {
-        return stopping;
-    }
-
     private void loop() throws InterruptedException {
         long lastPass = 0;
         boolean passed = false;
