@@ -64,16 +64,14 @@ public final class CaptureConfig {
 
         CaptureSettings settings = null;
         boolean fromPod = !flags.get(POD).isEmpty();
-        if (!skipRuleApply && flags.isTrue(NATIVE_NFTABLES)) {
-            throw new UsageException("--native-nftables is not supported: this istio-cni programs iptables only");
-        }
         if (!skipRuleApply && !fromPod) {
             settings = settings(flags, env, host);
         }
         return new CaptureRun(settings, skipRuleApply, flags.isTrue(DRY_RUN), flags.isTrue(RUN_VALIDATION),
                 emptyToNull(flags.get(NETWORK_NAMESPACE)), flags.isTrue(CNI_MODE), flags.isTrue(RECONCILE),
                 flags.isTrue(CLEANUP_ONLY), flags.isTrue(FORCE_APPLY), forceBinary, probePort, probeTimeout,
-                Integer.parseInt(flags.get(ENVOY_PORT)), Integer.parseInt(flags.get(INBOUND_CAPTURE_PORT)));
+                Integer.parseInt(flags.get(ENVOY_PORT)), Integer.parseInt(flags.get(INBOUND_CAPTURE_PORT)),
+                flags.isTrue(NATIVE_NFTABLES));
     }
 
     /** The ENABLE_INBOUND_IPV6 hook when it is set (capture.md section 2), else null. */

@@ -14,6 +14,8 @@ import io.istiocni.rules.CaptureSettings;
 import io.istiocni.rules.RestoreRenderer;
 import io.istiocni.rules.RuleGenerator;
 import io.istiocni.rules.RuleSet;
+import io.istiocni.rules.nft.NftRuleGenerator;
+import io.istiocni.rules.nft.NftTransaction;
 import io.istiocni.validation.Validation;
 import io.istiocni.validation.ValidationCheck;
 import io.istiocni.validation.ValidationTarget;
@@ -93,6 +95,10 @@ public class IptablesCommand implements Callable<Integer> {
             }
             run = run.withSettings(fromPod);
         }
+        if (run.nativeNftables()) {
+            applyNftables(run, out, err);
+            return true;
+        }
         RuleSet rules = RuleGenerator.generate(run.settings());
         if (run.dryRun()) {
             out.print(dryRunText(rules, run));
@@ -106,6 +112,16 @@ public class IptablesCommand implements Callable<Integer> {
             err.println(describe(outcome, run.networkNamespace()));
         }
         return true;
+    }
+
+    /** The nftables backend (nftables.md 1.3 and 7.2): print the transaction, or apply it. */
+    private static void applyNftables(CaptureRun run, PrintStream out, PrintStream err) {
+        NftTransaction plan = NftRuleGenerator.generate(run.settings());
+        if (run.dryRun()) {
+            out.print(run.cleanupOnly() ? NftTransaction.cleanup() : plan.render());
+            return;
+        }
+        throw new ApplyException("--native-nftables: applying is not available yet, only --dry-run");
     }
 
     /**

@@ -88,7 +88,7 @@ public final class IptablesFlags {
             bool(RECONCILE, List.of("RECONCILE"), "replace existing rules that differ"),
             bool(CLEANUP_ONLY, List.of("CLEANUP_ONLY"), "only remove the rules this configuration creates"),
             bool(FORCE_APPLY, List.of("FORCE_APPLY"), "apply even if the rules seem to be in place"),
-            bool(NATIVE_NFTABLES, List.of("NATIVE_NFTABLES"), "Istio's nftables backend (not supported)"),
+            bool(NATIVE_NFTABLES, List.of("NATIVE_NFTABLES"), "program native nftables instead of iptables"),
             string(FORCE_IPTABLES_BINARY, '\0', "FORCE_IPTABLES_BINARY", "",
                     "legacy or nft: skip iptables variant detection"),
             string(POD, '\0', null, "", "derive the settings from this Pod manifest (YAML or JSON, - for stdin)"),

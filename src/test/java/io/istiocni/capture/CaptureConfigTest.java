@@ -113,12 +113,23 @@ class CaptureConfigTest {
     }
 
     @Test
-    void skipRuleApplyComputesNoRulesAndAcceptsNativeNftables() {
+    void skipRuleApplyComputesNoRulesWithEitherBackend() {
         CaptureRun run = resolve(Map.of(), "--skip-rule-apply", "--run-validation", "--native-nftables");
         assertTrue(run.skipRuleApply());
         assertTrue(run.runValidation());
-        assertThrows(UsageException.class, () -> resolve(Map.of("ENABLE_INBOUND_IPV6", "false"), "-u", "1",
-                "--native-nftables"));
+        assertTrue(run.nativeNftables());
+        assertNull(run.settings());
+    }
+
+    @Test
+    void nativeNftablesSelectsTheBackendFromFlagOrEnvironment() {
+        assertTrue(resolve(Map.of("ENABLE_INBOUND_IPV6", "false"), "-u", "1", "--native-nftables").nativeNftables());
+        assertTrue(resolve(Map.of("ENABLE_INBOUND_IPV6", "false", "NATIVE_NFTABLES", "true"), "-u", "1")
+                .nativeNftables());
+        assertFalse(resolve(Map.of("ENABLE_INBOUND_IPV6", "false", "NATIVE_NFTABLES", "true"), "-u", "1",
+                "--native-nftables=false").nativeNftables());
+        assertFalse(resolve(Map.of("ENABLE_INBOUND_IPV6", "false", "NATIVE_NFTABLES", "yes"), "-u", "1")
+                .nativeNftables());
     }
 
     @Test
