@@ -1,5 +1,6 @@
 package io.istiocni.capture;
 
+import io.istiocni.backend.CaptureBackend;
 import io.istiocni.iptables.ApplyException;
 import io.istiocni.iptables.ApplyOutcome;
 import io.istiocni.iptables.ApplyRequest;
@@ -10,6 +11,7 @@ import io.istiocni.netns.IpFamilyDecision;
 import io.istiocni.netns.LocalAddresses;
 import io.istiocni.netns.NoLocalAddressException;
 import io.istiocni.netns.ProcessCommandRunner;
+import io.istiocni.nftables.NftablesBackend;
 import io.istiocni.rules.CaptureSettings;
 import io.istiocni.rules.RestoreRenderer;
 import io.istiocni.rules.RuleGenerator;
@@ -121,7 +123,15 @@ public class IptablesCommand implements Callable<Integer> {
             out.print(run.cleanupOnly() ? NftTransaction.cleanup() : plan.render());
             return;
         }
-        throw new ApplyException("--native-nftables: applying is not available yet, only --dry-run");
+        CaptureBackend.Target target = new CaptureBackend.Target(run.networkNamespace(), null, run.cniMode());
+        NftablesBackend backend = new NftablesBackend(ProcessCommandRunner::new, System.getenv("PATH"),
+                w -> err.println("istio-cni: warning: " + w));
+        if (run.cleanupOnly()) {
+            backend.cleanup(run.settings(), target);
+            err.println(describe(ApplyOutcome.CLEANED_UP, run.networkNamespace()));
+        } else {
+            err.println(describe(backend.apply(run.settings(), target), run.networkNamespace()));
+        }
     }
 
     /**

@@ -13,9 +13,9 @@ import java.util.List;
  * <p>Two improvements over Istio: {@link #setUp} is idempotent (Istio fails when the policy rule already exists,
  * so a second run on a TPROXY pod fails; here an identical rule is left alone, and the kernel would otherwise
  * happily add a duplicate), and {@link #tearDown} (for {@code --cleanup-only}) removes what {@link #setUp} adds,
- * where Istio leaves the address, the rule and the route behind.
+ * where Istio leaves the address, the rule and the route behind. Shared by the iptables and the nftables backend.
  */
-final class PolicyRouting {
+public final class PolicyRouting {
 
     static final String PASSTHROUGH_V6 = "::6/128";
 
@@ -32,7 +32,7 @@ final class PolicyRouting {
     }
 
     /** @throws ApplyException when TPROXY routing is needed and the mark or table is not a decimal integer */
-    static PolicyRouting of(CaptureSettings settings) {
+    public static PolicyRouting of(CaptureSettings settings) {
         boolean tproxyRouting = settings.tproxy() && !settings.inboundPorts().isEmpty();
         String mark = settings.tproxyMark();
         String table = settings.tproxyRouteTable();
@@ -58,7 +58,7 @@ final class PolicyRouting {
         return ipv6 ? List.of(Family.IPV4, Family.IPV6) : List.of(Family.IPV4);
     }
 
-    void setUp(CommandRunner runner) {
+    public void setUp(CommandRunner runner) {
         if (ipv6) {
             require(runner, List.of("ip", "-6", "addr", "add", PASSTHROUGH_V6, "dev", "lo"), true);
         }
@@ -75,7 +75,7 @@ final class PolicyRouting {
         }
     }
 
-    void tearDown(CommandRunner runner) {
+    public void tearDown(CommandRunner runner) {
         if (tproxyRouting) {
             for (Family family : families()) {
                 // a re-run under Istio's own tool may have added the same rule more than once
