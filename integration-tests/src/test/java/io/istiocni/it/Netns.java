@@ -24,15 +24,22 @@ final class Netns implements AutoCloseable {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** TCP/UDP listeners: {@code server.py TAG KIND:PORT[@ADDR]...}, KIND tcp, tcpt (IP_TRANSPARENT) or udp. */
+    /**
+     * TCP/UDP listeners: {@code server.py TAG KIND:PORT[@ADDR]...}, KIND tcp, tcpt (IP_TRANSPARENT) or udp; an ADDR
+     * with a colon is IPv6 ({@code @::} listens on both families).
+     */
     static final String SERVER_PY = """
             import socket, sys, threading
             tag = sys.argv[1]
+            def fam(addr):
+                return socket.AF_INET6 if ":" in addr else socket.AF_INET
             def tcp(addr, port, transparent):
-                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                s = socket.socket(fam(addr), socket.SOCK_STREAM)
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 if transparent:
                     s.setsockopt(socket.SOL_IP, 19, 1)  # IP_TRANSPARENT
+                    if ":" in addr:
+                        s.setsockopt(socket.IPPROTO_IPV6, 75, 1)  # IPV6_TRANSPARENT
                 s.bind((addr, port)); s.listen(64)
                 def loop():
                     while True:
@@ -46,7 +53,7 @@ final class Netns implements AutoCloseable {
                             c.close()
                 threading.Thread(target=loop, daemon=True).start()
             def udp(addr, port):
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s = socket.socket(fam(addr), socket.SOCK_DGRAM)
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 s.bind((addr, port))
                 def loop():
@@ -55,8 +62,8 @@ final class Netns implements AutoCloseable {
                         s.sendto(("%s udp:%d peer=%s\\n" % (tag, port, peer[0])).encode(), peer)
                 threading.Thread(target=loop, daemon=True).start()
             for spec in sys.argv[2:]:
-                kind, rest = spec.split(":")
-                port, _, addr = rest.partition("@")
+                kind = spec.split(":", 1)[0]
+                port, _, addr = spec.split(":", 1)[1].partition("@")
                 addr = addr or "0.0.0.0"
                 if kind == "udp":
                     udp(addr, int(port))
@@ -66,7 +73,7 @@ final class Netns implements AutoCloseable {
             threading.Event().wait()
             """;
 
-    /** {@code client.py tcp|udp HOST PORT}: prints the server's one-line answer, or ERROR ... (exit 2). */
+    /** {@code client.py tcp|udp HOST PORT} (HOST an IPv4 or IPv6 address): prints the server's one-line answer, or ERROR ... (exit 2). */
     static final String CLIENT_PY = """
             import socket, sys
             kind, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -80,7 +87,7 @@ final class Netns implements AutoCloseable {
                             break
                         data += b
                 else:
-                    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
                     s.settimeout(3)
                     s.connect((host, port))
                     s.send(b"q")
