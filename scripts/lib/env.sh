@@ -38,6 +38,7 @@ env_need iptables iptables
 env_need ip6tables iptables
 env_need iptables-restore iptables
 env_need iptables-legacy iptables
+env_need nft nftables          # the native nftables backend (nftables.md)
 env_need ip iproute2
 env_need nsenter util-linux
 env_need unshare util-linux

@@ -24,7 +24,7 @@ import java.util.Set;
  * @param monitoringPort        {@code MONITORING_PORT}; 0 or negative: no metrics server
  * @param excludeNamespaces     {@code EXCLUDE_NAMESPACES} split on commas, trimmed, empty items dropped
  * @param podNamespace          {@code POD_NAMESPACE} ("" when unset)
- * @param nativeNftables        {@code NATIVE_NFTABLES} (always false: true is refused)
+ * @param nativeNftables        {@code NATIVE_NFTABLES}: the plugin programs native nftables (nftables.md 9)
  * @param enableAmbientDetectionRetry {@code ENABLE_AMBIENT_DETECTION_RETRY}
  * @param kubernetesServiceHost {@code KUBERNETES_SERVICE_HOST} ("" when unset)
  * @param kubernetesServicePort {@code KUBERNETES_SERVICE_PORT} ("" when unset)
@@ -238,11 +238,10 @@ public record InstallSettings(
             throw new InstallSettingsException(r.label("AMBIENT_ENABLED") + "=true: ambient mode is not supported");
         }
         boolean nativeNftables = r.bool("NATIVE_NFTABLES", false);
-        if (nativeNftables) {
-            throw new InstallSettingsException(r.label("NATIVE_NFTABLES")
-                    + "=true: native nftables is not supported");
-        }
         List<String> warnings = new ArrayList<>();
+        if (nativeNftables && !r.string("FORCE_IPTABLES_BINARY", "").isEmpty()) {
+            warnings.add("FORCE_IPTABLES_BINARY is ignored: NATIVE_NFTABLES=true selects the nftables backend");
+        }
         if (r.bool("ISTIO_OWNED_CNI_CONFIG", false)) {
             warnings.add("ISTIO_OWNED_CNI_CONFIG=true is ambient-only and ignored: the primary CNI config is"
                     + " modified as usual and never deleted");

@@ -94,6 +94,16 @@ class HelmChartTest {
         }
     }
 
+    /** nftables.md 9: global.nativeNftables reaches the installer, which accepts it and writes native_nftables. */
+    @Test
+    void nativeNftablesRendersAndTheInstallerTakesIt() throws Exception {
+        Map<String, String> cm = render(c -> c.set("global.nativeNftables", true)).config();
+        assertEquals("true", cm.get("NATIVE_NFTABLES"));
+        io.istiocni.install.InstallSettings settings = io.istiocni.install.InstallSettings.from(cm, List.of());
+        assertTrue(settings.nativeNftables());
+        assertTrue(io.istiocni.install.CniConfig.pluginEntry(settings).get("native_nftables").booleanValue());
+    }
+
     static Rendered render(UnaryOperator<TemplateCommand> values) throws Exception {
         TemplateCommand cmd = new Helm(CHART).template().withName("istio-cni").withNamespace("kube-system");
         String yaml = values.apply(cmd).call();

@@ -27,6 +27,14 @@ class CniConfigTest {
     }
 
     @Test
+    void nativeNftablesIsWrittenIntoTheEntry() {
+        assertTrue(CniConfig.pluginEntry(InstallSettings.from(Map.of("NATIVE_NFTABLES", "true"), List.of()))
+                .get("native_nftables").booleanValue());
+        assertFalse(CniConfig.pluginEntry(InstallSettings.from(Map.of(), List.of())).get("native_nftables")
+                .booleanValue());
+    }
+
+    @Test
     void entryFromSettings() {
         JsonNode e = CniConfig.pluginEntry(S);
         assertEquals(List.of("cniVersion", "name", "type", "ipam", "dns", "plugin_log_level", "cni_agent_run_dir",

@@ -144,8 +144,9 @@ class InstallSettingsTest {
         InstallSettingsException e = assertThrows(InstallSettingsException.class,
                 () -> of(Map.of("AMBIENT_ENABLED", "true")));
         assertTrue(e.getMessage().contains("ambient mode is not supported"), e.getMessage());
-        e = assertThrows(InstallSettingsException.class, () -> of(Map.of("NATIVE_NFTABLES", "true")));
-        assertTrue(e.getMessage().contains("native nftables is not supported"), e.getMessage());
+        assertTrue(of(Map.of("NATIVE_NFTABLES", "true")).nativeNftables());
+        assertTrue(of(Map.of("NATIVE_NFTABLES", "true", "FORCE_IPTABLES_BINARY", "legacy")).warnings().stream()
+                .anyMatch(w -> w.startsWith("FORCE_IPTABLES_BINARY is ignored")));
         assertFalse(of(Map.of("AMBIENT_ENABLED", "false", "NATIVE_NFTABLES", "false")).nativeNftables());
         e = assertThrows(InstallSettingsException.class, () -> of(Map.of(), "--no-such-flag=1"));
         assertTrue(e.getMessage().contains("--no-such-flag"), e.getMessage());
