@@ -41,7 +41,8 @@ public class IptablesCommand implements Callable<Integer> {
             Computes the iptables rules that redirect a pod's traffic to its Envoy sidecar, prints them
             (--dry-run) or applies them into the current network namespace or --network-namespace.
             Flags and environment variables are those of Istio's istio-iptables; --pod FILE derives the
-            settings from a Pod manifest the way the CNI plugin does.""";
+            settings from a Pod manifest the way the CNI plugin does. --native-nftables programs (or prints)
+            Istio's native nftables tables instead, with the host's nft.""";
 
     @Parameters(arity = "0..*", paramLabel = "FLAGS", description = "istio-iptables flags")
     List<String> args = new ArrayList<>();

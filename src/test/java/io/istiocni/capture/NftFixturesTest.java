@@ -89,6 +89,18 @@ class NftFixturesTest {
     }
 
     @Test
+    void podManifestsGiveTheNftRulesThePluginWouldProgram() {
+        String pod = NFT.resolveSibling("pod").resolve("basic.pod.yaml").toString();
+        Map<String, String> env = Map.of("ENABLE_INBOUND_IPV6", "false");
+        Run fromPod = run(List.of("--pod", pod, "--native-nftables", "--dry-run"), env);
+        assertEquals(0, fromPod.exit(), fromPod.err());
+        Run fromFlags = run(List.of("--native-nftables", "--dry-run", "-b", "*", "-d", "15020,15021,15090", "-i", "*",
+                "-o", "15020", "-u", "1337", "-g", "1337"), env);
+        assertEquals(fromFlags.out(), fromPod.out());
+        assertTrue(fromPod.out().startsWith("add table inet istio-proxy-nat\n"), fromPod.out());
+    }
+
+    @Test
     void configurationErrorsExitOneWithNothingOnStdout() {
         Run bad = run(List.of("--native-nftables", "--dry-run", "-u", "1", "-b", "80,x"),
                 Map.of("ENABLE_INBOUND_IPV6", "false"));
