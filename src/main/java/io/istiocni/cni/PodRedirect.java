@@ -1,5 +1,6 @@
 package io.istiocni.cni;
 
+import io.istiocni.backend.CaptureBackend;
 import io.istiocni.cni.log.LogLevel;
 import io.istiocni.cni.log.PluginLog;
 import io.istiocni.iptables.ApplyException;
@@ -17,6 +18,7 @@ import io.istiocni.netns.LocalAddresses;
 import io.istiocni.netns.NoLocalAddressException;
 import io.istiocni.netns.OwnerUserNamespace;
 import io.istiocni.netns.ProcessCommandRunner;
+import io.istiocni.nftables.NftablesBackend;
 import io.istiocni.pod.PodAnnotationException;
 import io.istiocni.pod.PodCapture;
 import io.istiocni.pod.PodManifest;
@@ -26,6 +28,7 @@ import io.istiocni.rules.CaptureSettings;
 import io.istiocni.rules.RestoreRenderer;
 import io.istiocni.rules.RuleGenerator;
 import io.istiocni.rules.RuleSet;
+import io.istiocni.rules.nft.NftRuleGenerator;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.channels.FileChannel;
@@ -37,7 +40,7 @@ import java.util.function.Function;
 /**
  * ADD and CHECK for one pod (plugin.md section 7 steps 3-11, and 3.4): decide whether the pod is a sidecar pod,
  * derive its capture settings with the shared pod code, and program (or verify) the rules in its network namespace
- * with the shared apply code.
+ * with the shared apply code: iptables, or native nftables with {@code native_nftables: true}.
  */
 public final class PodRedirect implements PodHandler, AutoCloseable {
 
@@ -46,6 +49,8 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
     private final PluginLog log;
     private final Function<Kubeconfig, PodSource> pods;
     private final RuleApplier applier;
+    /** The backend for {@code native_nftables: true} (nftables.md 9), with the host's {@code nft}. */
+    private final CaptureBackend nftables;
 
     /** The production wiring: stderr/file/socket logging, the API server from the kubeconfig, tools as processes. */
     public PodRedirect() {
@@ -63,15 +68,24 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
      *             retry, logging failed attempts to {@code log}
      */
     PodRedirect(PluginLog log, Function<Kubeconfig, PodSource> pods, RuleApplier applier) {
+        this(log, pods, applier, new NftablesBackend(ProcessCommandRunner::new, System.getenv("PATH"), log::warn));
+    }
+
+    PodRedirect(PluginLog log, Function<Kubeconfig, PodSource> pods, RuleApplier applier, CaptureBackend nftables) {
         this.log = log;
         this.pods = pods;
         this.applier = applier;
+        this.nftables = nftables;
     }
 
     @Override
     public void add(AddRequest request) throws CniException {
         Prepared prepared = prepare(request, "ADD");
         if (prepared == null) {
+            return;
+        }
+        if (request.conf().nativeNftables()) {
+            addNftables(request, prepared);
             return;
         }
         log.info("programming iptables rules", labels(request));
@@ -90,10 +104,37 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
         }
     }
 
+    /** nftables.md 9: no lock and no user namespace to enter (7.6); failures are error 999 with §10's messages. */
+    private void addNftables(AddRequest request, Prepared prepared) throws CniException {
+        log.info("programming nftables rules", labels(request));
+        if (log.enabled(LogLevel.DEBUG)) {
+            log.debug("rules:\n" + NftRuleGenerator.generate(prepared.settings()).render(), labels(request));
+        }
+        try {
+            nftables.apply(prepared.settings(), new CaptureBackend.Target(request.netns(), null, true));
+            log.info("nftables rules programmed", labels(request));
+        } catch (ApplyException e) {
+            throw CniException.internal(e.getMessage());
+        }
+    }
+
     @Override
     public void check(AddRequest request) throws CniException {
         Prepared prepared = prepare(request, "CHECK");
         if (prepared == null) {
+            return;
+        }
+        if (request.conf().nativeNftables()) {
+            try {
+                var problem = nftables.verify(prepared.settings(), new CaptureBackend.Target(request.netns(), null,
+                        true));
+                if (problem.isPresent()) {
+                    throw CniException.internal("istio-cni rules are not in place in " + request.netns() + ": "
+                            + problem.get());
+                }
+            } catch (ApplyException e) {
+                throw CniException.internal(e.getMessage());
+            }
             return;
         }
         ApplyRequest verify = new ApplyRequest(prepared.rules(), prepared.settings(), request.netns(), true, false,
@@ -184,9 +225,6 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
         }
         PodSettings podSettings = ((PodCapture.Capture) decision).settings();
         podSettings.warnings().forEach(w -> log.warn(w, labels(request)));
-        if (conf.nativeNftables()) {
-            throw CniException.internal("native nftables is not supported");
-        }
         openNetns(request.netns());
         boolean ipv6 = ipv6(request, podSettings.dualStack());
         CaptureSettings settings = podSettings.toCaptureSettings(request.env(), ipv6);

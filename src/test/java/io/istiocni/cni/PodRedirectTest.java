@@ -10,6 +10,7 @@ import io.istiocni.cni.log.PluginLog;
 import io.istiocni.iptables.RuleApplier;
 import io.istiocni.kube.PodFetchException;
 import io.istiocni.netns.CommandRunner;
+import io.istiocni.nftables.NftablesBackend;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -122,15 +123,39 @@ class PodRedirectTest {
     }
 
     @Test
-    void annotationErrorsAndNativeNftablesFailTheAdd() throws Exception {
+    void annotationErrorsFailTheAdd() throws Exception {
         podJson = SIDECAR.replace("\"{}\"", "\"{}\",\"traffic.sidecar.istio.io/excludeInboundPorts\":\"80,x\"");
         CniException bad = assertThrows(CniException.class, () -> handler().add(request("", "shop", "web-1", "/x")));
         assertTrue(bad.getMessage().startsWith("annotation value error for value excludeInboundPorts;"),
                 bad.getMessage());
+    }
+
+    @Test
+    void nativeNftablesProgramsOneNftTransactionInThePodsNamespace() throws Exception {
         podJson = SIDECAR;
-        CniException nft = assertThrows(CniException.class,
-                () -> handler().add(request(",\"native_nftables\":true", "shop", "web-1", "/x")));
-        assertEquals("native nftables is not supported", nft.getMessage());
+        Path nft = dir.resolve("nft");
+        Files.writeString(nft, "#!/bin/sh\n");
+        nft.toFile().setExecutable(true);
+        List<String> stdins = new ArrayList<>();
+        List<String> namespaces = new ArrayList<>();
+        NftablesBackend backend = new NftablesBackend(ns -> (argv, env, stdin) -> {
+            commands.add(argv);
+            stdins.add(stdin);
+            namespaces.add(ns);
+            return new CommandRunner.Result(0, argv.getLast().equals("--version") ? "nftables v1.0.6\n" : "", "");
+        }, dir.toString(), w -> { });
+        PodRedirect handler = new PodRedirect(new PluginLog(new PrintStream(OutputStream.nullOutputStream()),
+                Clock.systemUTC(), 1 << 20, Duration.ofSeconds(1)), kc -> (namespace, name) -> podJson,
+                new RuleApplier(path -> {
+                    throw new AssertionError("no iptables with native_nftables");
+                }), backend);
+        handler.add(request(",\"native_nftables\":true", "shop", "web-1", "/proc/self/ns/net"));
+        int load = commands.indexOf(List.of(nft.toString(), "-f", "-"));
+        assertTrue(load > 0, commands.toString());
+        assertEquals("/proc/self/ns/net", namespaces.get(load));
+        assertTrue(stdins.get(load).startsWith("add table inet istio-proxy-nat\n"), stdins.get(load));
+        assertTrue(stdins.get(load).contains("skuid 1337 counter return"), stdins.get(load));
+        assertTrue(commands.stream().noneMatch(c -> c.getFirst().contains("iptables")), commands.toString());
     }
 
     @Test
