@@ -3,11 +3,13 @@ package io.istiocni.repair;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.istiocni.backend.CaptureBackend;
 import io.istiocni.iptables.ApplyException;
 import io.istiocni.iptables.ApplyOutcome;
 import io.istiocni.iptables.ApplyRequest;
 import io.istiocni.iptables.RuleApplier;
 import io.istiocni.netns.OwnerUserNamespace;
+import io.istiocni.nftables.NftablesBackend;
 import io.istiocni.pod.PodCapture;
 import io.istiocni.pod.PodManifest;
 import io.istiocni.pod.PodManifests;
@@ -21,7 +23,7 @@ import java.util.Map;
 /**
  * Repair in place (repair.md 5.3 steps 2-4): the pod's network namespace from the host's procfs, its capture
  * settings derived exactly as the plugin derives them (PodSettings), the rules generated and applied in that
- * namespace with the plugin's apply code (RuleApplier, CNI mode).
+ * namespace with the plugin's apply code (RuleApplier, CNI mode; or the nftables backend with NATIVE_NFTABLES).
  */
 public final class InPlaceRepair {
 
@@ -35,17 +37,30 @@ public final class InPlaceRepair {
 
     private final NetnsLookup netns;
     private final RuleApplier applier;
+    /** The nftables backend when the node's config says {@code NATIVE_NFTABLES} (nftables.md 9); null: iptables. */
+    private final CaptureBackend nftables;
     private final Map<String, String> env;
 
     public InPlaceRepair(NetnsLookup netns, RuleApplier applier, Map<String, String> env) {
+        this(netns, applier, null, env);
+    }
+
+    public InPlaceRepair(NetnsLookup netns, RuleApplier applier, CaptureBackend nftables, Map<String, String> env) {
         this.netns = netns;
         this.applier = applier;
+        this.nftables = nftables;
         this.env = env;
     }
 
-    /** The production wiring: procfs at {@code HOST_PROC_PATH}, tools as processes, the daemon's environment. */
+    /** The production wiring: procfs at {@code HOST_PROC_PATH}, iptables as processes, the daemon's environment. */
     public static InPlaceRepair forHost(String hostProcPath) {
-        return new InPlaceRepair(new NetnsFinder(Path.of(hostProcPath))::find, new RuleApplier(), System.getenv());
+        return forHost(hostProcPath, false);
+    }
+
+    /** As {@link #forHost(String)}, programming the backend the node's plugin uses ({@code NATIVE_NFTABLES}). */
+    public static InPlaceRepair forHost(String hostProcPath, boolean nativeNftables) {
+        return new InPlaceRepair(new NetnsFinder(Path.of(hostProcPath))::find, new RuleApplier(),
+                nativeNftables ? new NftablesBackend() : null, System.getenv());
     }
 
     /** A failed repair; the message is the one of repair.md 5.3. */
@@ -79,6 +94,14 @@ public final class InPlaceRepair {
         boolean ipv6 = PodCapture.ipv6FromPodIps(manifest.podAddresses(), podSettings.dualStack())
                 .orElseThrow(() -> new RepairException("setup redirect: " + PodCapture.NO_VALID_ADDRESS));
         CaptureSettings settings = podSettings.toCaptureSettings(env, ipv6);
+        if (nftables != null) {
+            // the container's nft; no user namespace to enter (nftables.md 7.6)
+            try {
+                return new Result(ns, nftables.apply(settings, new CaptureBackend.Target(ns.toString(), null, true)));
+            } catch (ApplyException e) {
+                throw new RepairException("program redirection: " + e.getMessage());
+            }
+        }
         ApplyRequest request = new ApplyRequest(RuleGenerator.generate(settings), settings, ns.toString(), true,
                 false, false, false, "");
         // as the plugin does (plugin.md 7.9 step 4): a pod with its own user namespace gets its rules from inside it

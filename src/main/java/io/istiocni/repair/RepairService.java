@@ -53,7 +53,8 @@ public class RepairService {
             throw new IllegalArgumentException("repair: cannot build the Kubernetes client: "
                     + RepairController.message(e));
         }
-        InPlaceRepair inPlace = repair.repairPods() ? InPlaceRepair.forHost(settings.hostProcPath()) : null;
+        InPlaceRepair inPlace = repair.repairPods()
+                ? InPlaceRepair.forHost(settings.hostProcPath(), settings.nativeNftables()) : null;
         RepairController c = new RepairController(kube, repair, inPlace, new RepairMetrics(registry));
         c.start();
         controller = c;
