@@ -24,7 +24,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Helpers shared by the integration tests: locating the packaged program and the shared fixtures,
+ * Helpers shared by the integration tests: locating the packaged program,
  * running processes with a timeout, the iptables variants, parsing golden files and normalising
  * {@code iptables-save} output.
  */
@@ -40,11 +40,6 @@ final class ItSupport {
     /** The packaged launcher ({@code istio.cni.executable}, fallback {@code target/istio-cni}). */
     static Path executable() {
         return Path.of(System.getProperty("istio.cni.executable", "target/istio-cni")).toAbsolutePath();
-    }
-
-    /** The shared directory ({@code istio.cni.shared}, fallback {@code ../shared}). */
-    static Path sharedDir() {
-        return Path.of(System.getProperty("istio.cni.shared", "../shared")).toAbsolutePath().normalize();
     }
 
     static boolean isRoot() {
