@@ -26,6 +26,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -54,6 +55,8 @@ public final class RepairController implements AutoCloseable {
     /** repair.md 5.3 step 1: namespace/name to the UID repaired. */
     private final Map<String, String> repaired = new ConcurrentHashMap<>();
     private volatile SharedIndexInformer<Pod> informer;
+    /** Told of every finished reconciliation; lets tests wait for a pod to have been processed. */
+    private volatile BiConsumer<String, Outcome> reconciled = (key, outcome) -> { };
     private Thread worker;
     private volatile boolean closed;
 
@@ -80,6 +83,21 @@ public final class RepairController implements AutoCloseable {
 
     public BrokenPods.Action action() {
         return action;
+    }
+
+    /** How a reconciliation of a key ended. */
+    enum Outcome {
+        /** done (acted on, or nothing to do) */
+        DONE,
+        /** failed, queued again after its back-off */
+        RETRYING,
+        /** failed for the {@link #MAX_ATTEMPTS}th time: dropped until the pod's next event */
+        GAVE_UP
+    }
+
+    /** Sets who is told of each finished reconciliation (set before {@link #start()}; called on the worker). */
+    void onReconciled(BiConsumer<String, Outcome> listener) {
+        this.reconciled = listener;
     }
 
     /** Starts the informer and the worker; returns at once (the initial list happens in the background). */
@@ -178,9 +196,11 @@ public final class RepairController implements AutoCloseable {
             }
             String key;
             while ((key = queue.take()) != null) {
+                Outcome outcome = null;
                 try {
                     reconcile(key);
                     queue.forget(key);
+                    outcome = Outcome.DONE;
                 } catch (InterruptedException e) {
                     throw e;
                 } catch (Exception e) {
@@ -192,12 +212,17 @@ public final class RepairController implements AutoCloseable {
                         long delay = queue.addRateLimited(key);
                         LOG.debugf("repair %s failed (attempt %d), retrying in %d ms: %s", key, failures + 1,
                                 TimeUnit.NANOSECONDS.toMillis(delay), message(e));
+                        outcome = Outcome.RETRYING;
                     } else {
                         queue.forget(key);
                         LOG.errorf("repair %s: retry budget exceeded: %s", key, message(e));
+                        outcome = Outcome.GAVE_UP;
                     }
                 } finally {
                     queue.done(key);
+                    if (outcome != null) {
+                        reconciled.accept(key, outcome);
+                    }
                 }
             }
         } catch (InterruptedException e) {

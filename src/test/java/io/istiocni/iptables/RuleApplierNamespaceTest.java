@@ -9,6 +9,7 @@ import io.istiocni.netns.ScratchNamespace;
 import io.istiocni.rules.CaptureSettings;
 import io.istiocni.rules.RuleGenerator;
 import io.istiocni.rules.RuleSet;
+import io.istiocni.testing.HostCapabilities;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +37,7 @@ class RuleApplierNamespaceTest {
     @BeforeEach
     void requireNamespaces() {
         ScratchNamespace.assumeAvailable();
+        HostCapabilities.requireIptables();
     }
 
     @AfterEach

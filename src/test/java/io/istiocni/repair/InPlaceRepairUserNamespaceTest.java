@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodIP;
 import io.istiocni.iptables.ApplyOutcome;
 import io.istiocni.netns.ScratchNamespace;
+import io.istiocni.testing.HostCapabilities;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -28,6 +29,7 @@ class InPlaceRepairUserNamespaceTest {
     @BeforeEach
     void namespace() {
         ScratchNamespace.assumeAvailable();
+        HostCapabilities.requireIptables();
         ns = ScratchNamespace.createInOwnUserNamespace();
         podIp = "10.77." + (1 + (int) (Math.random() * 250)) + ".9";
         peer = ScratchNamespace.create();

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -61,7 +60,7 @@ class CaptureConformanceIT {
     @ParameterizedTest(name = "{0} ({1})")
     @MethodSource("cases")
     void matchesGoldenByMeaning(String name, Variant variant) {
-        Assumptions.assumeTrue(ItSupport.isRoot(), "needs root for scratch network namespaces");
+        ItSupport.requireNamespaceTools();
 
         Result r = runCase(name);
         assertEquals(0, r.exit(), () -> "exit code\n" + r.describe());
