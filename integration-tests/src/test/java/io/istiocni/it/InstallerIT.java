@@ -1,6 +1,7 @@
 package io.istiocni.it;
 
 import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -146,7 +147,8 @@ class InstallerIT {
         Path bin = binDir.resolve("istio-cni");
         assertTrue(Files.isRegularFile(bin) && !Files.isSymbolicLink(bin), "plugin copied as a file");
         assertTrue(Files.isExecutable(bin));
-        assertTrue(Files.readString(bin).equals(Files.readString(ItSupport.executable())), "same content");
+        // bytes, not text: the native executable is an ELF binary, not UTF-8
+        assertArrayEquals(Files.readAllBytes(ItSupport.executable()), Files.readAllBytes(bin), "same content");
         ItSupport.Result version = ItSupport.run(List.of(bin.toString(), "version"), ItSupport.cleanEnv(Map.of()),
                 null, Duration.ofSeconds(60));
         assertEquals(0, version.exit(), "the copied program runs:\n" + version.describe());
