@@ -3,6 +3,7 @@ package io.istiocni.capture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.istiocni.conformance.Fixtures;
+import io.istiocni.cli.IptablesCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,4 +1,4 @@
-package io.istiocni.install.daemon;
+package io.istiocni.daemon;
 
 import jakarta.inject.Singleton;
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -1,7 +1,8 @@
-package io.istiocni.repair;
+package io.istiocni.cli;
 
+import io.istiocni.daemon.ProbeServers;
 import io.istiocni.install.InstallSettings;
-import io.istiocni.install.daemon.ProbeServers;
+import io.istiocni.repair.RepairService;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.ArcContainer;
 import io.quarkus.runtime.Quarkus;

@@ -1,4 +1,4 @@
-package io.istiocni.install.daemon;
+package io.istiocni.daemon;
 
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.smallrye.health.SmallRyeHealth;

@@ -1,4 +1,4 @@
-package io.istiocni.install.daemon;
+package io.istiocni.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 class DaemonPortsTest {
 
     static DaemonPorts ports(List<String> args, Map<String, String> env) {
-        return DaemonPorts.of(InstallSettings.from(env, args));
+        InstallSettings settings = InstallSettings.from(env, args);
+        return DaemonPorts.of(settings.healthPort(), settings.monitoringPort());
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.istiocni.install.daemon;
+package io.istiocni.daemon;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

@@ -1,6 +1,12 @@
-package io.istiocni.install.daemon;
+package io.istiocni.cli;
 
+import io.istiocni.daemon.DaemonPorts;
+import io.istiocni.daemon.ProbeServers;
 import io.istiocni.install.InstallSettings;
+import io.istiocni.install.daemon.CoreInstaller;
+import io.istiocni.install.daemon.InstallDaemon;
+import io.istiocni.install.daemon.Installer;
+import io.istiocni.install.daemon.InstallerFactory;
 import io.istiocni.repair.RepairService;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.ArcContainer;
@@ -16,6 +22,8 @@ import picocli.CommandLine.Unmatched;
  * {@code istio-cni install} (argv[0] {@code install-cni}): the node daemon of install.md. Runs inside the booted
  * Quarkus application (Main.DAEMON_MODES): the settings are read here, after the boot, so the listeners are started
  * by {@link ProbeServers} rather than by Quarkus's own HTTP server.
+ *
+ * <p>This command composes the installer and the repair controller (the two never import each other).
  *
  * <p>The arguments are not parsed by picocli: every word goes to {@link InstallSettings#from} (the settings of
  * install.md 3, unknown flags being its usage error), the one source of the installer's settings and the ports.
@@ -39,7 +47,7 @@ public class InstallCommand implements Callable<Integer> {
         Installer installer;
         try {
             settings = InstallSettings.from(env, List.copyOf(args));
-            ports = DaemonPorts.of(settings);
+            ports = DaemonPorts.of(settings.healthPort(), settings.monitoringPort());
             InstallDaemon.logStart(ports); // install.md 4 step 2: the version, then the settings
             installer = factory.create(settings);
         } catch (IllegalArgumentException e) {
