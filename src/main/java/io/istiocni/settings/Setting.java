@@ -122,12 +122,12 @@ public final class Setting<T> {
     }
 
     /**
-     * A setting with a parser of its own ({@code parser} throws {@link IllegalArgumentException} with the reason).
+     * A setting with a parser of its own ({@code parser} throws {@link IllegalArgumentException} with the reason);
+     * {@code env} or {@code flag} (without the dashes) may be null.
      */
-    public static <T> Setting<T> of(String env, Kind kind, Function<String, T> parser, T defaultValue,
+    public static <T> Setting<T> of(String env, String flag, Kind kind, Function<String, T> parser, T defaultValue,
             String defaultText, String help) {
-        return new Setting<>(env, env == null ? null : flagOf(env), kind, parser, defaultValue, defaultText, help,
-                false, null, null);
+        return new Setting<>(env, flag, kind, parser, defaultValue, defaultText, help, false, null, null);
     }
 
     /** The same setting with another flag name (without the dashes); {@code null}: no flag. */

@@ -120,7 +120,7 @@ class SettingSetTest {
         assertEquals("--thing-exotic=true: exotic things are not supported", error(Map.of(), "--thing-exotic"));
         assertEquals("invalid value for THING_DIR: \"a\\nb\\x01\" (x)", assertThrows(SettingsException.class,
                 () -> SettingSet.union(SettingSet.builder().build(), builderWith(Setting.of("THING_DIR",
-                        Setting.Kind.STRING, v -> {
+                        "thing-dir", Setting.Kind.STRING, v -> {
                             throw new IllegalArgumentException("x");
                         }, "", "", "h"))).parse(Map.of("THING_DIR", "a\nb\u0001"), List.of())).getMessage());
         parse(Map.of("UNKNOWN_VARIABLE", "x"), "--thing-old=1", "--log_target", "stdout"); // accepted, ignored
