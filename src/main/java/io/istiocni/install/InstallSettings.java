@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * Every setting of the installer (install.md section 3) under Istio's names, each declared once below (variable,
  * flag, kind, default, help); the parser, {@code istio-cni install --help} and the README's table come from these
- * declarations. The accessors read the parsed values; those that derive something say so.
+ * declarations. The accessors read the parsed values; those that derive something say so. The repair controller's
+ * settings, which the installer reads too for the controller it runs in-process, are {@code repair.RepairSettings}.
  */
 public final class InstallSettings {
 
@@ -50,10 +51,6 @@ public final class InstallSettings {
             "KUBERNETES_SERVICE_PORT", "", "API server port for the kubeconfig (set by Kubernetes)"));
     public static final Setting<String> KUBERNETES_SERVICE_PROTOCOL = DECLARED.add(Setting.string(
             "KUBERNETES_SERVICE_PROTOCOL", "https", "scheme of the kubeconfig's server URL"));
-    public static final Setting<String> KUBERNETES_NODE_NAME = DECLARED.add(Setting.string("KUBERNETES_NODE_NAME", "",
-            "informational; repair's last fallback for its node name"));
-    public static final Setting<String> NODE_NAME = DECLARED.add(Setting.string("NODE_NAME", "",
-            "informational; repair's fallback for its node name"));
     public static final Setting<String> POD_NAME = DECLARED.add(Setting.string("POD_NAME", "", "informational"));
     public static final Setting<Boolean> AMBIENT_ENABLED = DECLARED.add(Setting.bool("AMBIENT_ENABLED", false,
             "ambient mode; true is refused (sidecar mode only)").refusing(true, "ambient mode is not supported"));
@@ -68,8 +65,6 @@ public final class InstallSettings {
     public static final Setting<String> SERVICE_ACCOUNT_PATH = DECLARED.add(Setting.string("SERVICE_ACCOUNT_PATH",
             "/var/run/secrets/kubernetes.io/serviceaccount", "directory holding the service account's `token` and"
                     + " `ca.crt`"));
-    public static final Setting<String> HOST_PROC_PATH = DECLARED.add(Setting.string("HOST_PROC_PATH", "/host/proc",
-            "the node's procfs as mounted in the container; repair finds pods' network namespaces under it"));
     public static final Setting<Long> HEALTH_PORT = DECLARED.add(Setting.integer("HEALTH_PORT", 8000, 1, 65535,
             "port of `/readyz` and `/healthz`"));
 
@@ -79,45 +74,13 @@ public final class InstallSettings {
     public static final Setting<List<String>> SKIP_CNI_BINARIES = DECLARED.add(Setting.list("SKIP_CNI_BINARIES", "",
             "file names not to copy"));
 
-    // install.md 3.5: the in-process repair controller
-    public static final Setting<Boolean> REPAIR_ENABLED = DECLARED.add(Setting.bool("REPAIR_ENABLED", true,
-            "run the repair controller"));
-    public static final Setting<Boolean> REPAIR_REPAIR_PODS = DECLARED.add(Setting.bool("REPAIR_REPAIR_PODS", false,
-            "action: repair broken pods in place (the chart sets true)"));
-    public static final Setting<Boolean> REPAIR_DELETE_PODS = DECLARED.add(Setting.bool("REPAIR_DELETE_PODS", false,
-            "action: delete broken pods"));
-    public static final Setting<Boolean> REPAIR_LABEL_PODS = DECLARED.add(Setting.bool("REPAIR_LABEL_PODS", false,
-            "action: label broken pods"));
-    public static final Setting<String> REPAIR_BROKEN_POD_LABEL_KEY = DECLARED.add(Setting.string(
-            "REPAIR_BROKEN_POD_LABEL_KEY", "cni.istio.io/uninitialized", "label key of the label action")
-            .keepingEmpty());
-    public static final Setting<String> REPAIR_BROKEN_POD_LABEL_VALUE = DECLARED.add(Setting.string(
-            "REPAIR_BROKEN_POD_LABEL_VALUE", "true", "label value of the label action").keepingEmpty());
-    public static final Setting<String> REPAIR_NODE_NAME = DECLARED.add(Setting.string("REPAIR_NODE_NAME", "",
-            "node whose pods are watched (empty: NODE_NAME, then KUBERNETES_NODE_NAME)").keepingEmpty());
-    public static final Setting<String> REPAIR_SIDECAR_ANNOTATION = DECLARED.add(Setting.string(
-            "REPAIR_SIDECAR_ANNOTATION", "sidecar.istio.io/status", "only pods with this annotation are candidates"
-                    + " (empty: no such filter)").keepingEmpty());
-    public static final Setting<String> REPAIR_INIT_CONTAINER_NAME = DECLARED.add(Setting.string(
-            "REPAIR_INIT_CONTAINER_NAME", "istio-validation", "init container to inspect (empty: any)").keepingEmpty());
-    public static final Setting<String> REPAIR_INIT_CONTAINER_TERMINATION_MESSAGE = DECLARED.add(Setting.string(
-            "REPAIR_INIT_CONTAINER_TERMINATION_MESSAGE", "", "required termination message (empty: any)")
-            .keepingEmpty());
-    public static final Setting<Long> REPAIR_INIT_CONTAINER_EXIT_CODE = DECLARED.add(Setting.integer(
-            "REPAIR_INIT_CONTAINER_EXIT_CODE", 126, Long.MIN_VALUE, Long.MAX_VALUE, "required exit code (0: any)")
-            .keepingEmpty());
-    public static final Setting<String> REPAIR_LABEL_SELECTORS = DECLARED.add(Setting.string("REPAIR_LABEL_SELECTORS",
-            "", "extra label selector of the watch (`k=v,k2!=v2`)").keepingEmpty());
-    public static final Setting<String> REPAIR_FIELD_SELECTORS = DECLARED.add(Setting.string("REPAIR_FIELD_SELECTORS",
-            "", "extra field selector of the watch (`field=value`, comma-separated)").keepingEmpty());
-
     static {
         // install.md 3.6: set by Istio's chart or older versions, never acted on
         for (String env : List.of("CNI_NETWORK_CONFIG", "CNI_NETWORK_CONFIG_FILE", "LOG_LEVEL",
-                "CURRENT_AGENT_VERSION", "REPAIR_RUN_AS_DAEMON", "GOMEMLIMIT", "ALLOW_SWITCH_TO_HOST_NS",
+                "CURRENT_AGENT_VERSION", "GOMEMLIMIT",
                 "AMBIENT_ENABLEMENT_SELECTOR", "AMBIENT_DNS_CAPTURE", "AMBIENT_IPV6",
                 "AMBIENT_RECONCILE_POD_RULES_ON_STARTUP", "AMBIENT_DISABLE_SAFE_UPGRADE", "ZTUNNEL_UDS_ADDRESS",
-                "SYSTEM_NAMESPACE", "REVISION", "FORCE_IPTABLES_BINARY", "ISTIO_OWNED_CNI_CONFIG_FILENAME",
+                "SYSTEM_NAMESPACE", "REVISION", "ISTIO_OWNED_CNI_CONFIG_FILENAME",
                 "ISTIO_OWNED_CNI_CONF_FILENAME", "CNI_NET_DIR", "CNI_NETNS_DIR")) {
             DECLARED.add(Setting.ignored(env));
         }
@@ -125,23 +88,6 @@ public final class InstallSettings {
 
     /** The installer's own settings, in declaration order. */
     public static final SettingSet SETTINGS = DECLARED.build();
-
-    /** The repair controller's settings (install.md 3.5, repair.md 2). */
-    public record Repair(
-            boolean enabled,
-            boolean deletePods,
-            boolean labelPods,
-            boolean repairPods,
-            String brokenPodLabelKey,
-            String brokenPodLabelValue,
-            String nodeName,
-            String sidecarAnnotation,
-            String initContainerName,
-            String initContainerTerminationMessage,
-            long initContainerExitCode,
-            String labelSelectors,
-            String fieldSelectors) {
-    }
 
     private final SettingValues values;
     private final DaemonSettings daemon;
@@ -239,14 +185,6 @@ public final class InstallSettings {
         return values.get(KUBERNETES_SERVICE_PROTOCOL);
     }
 
-    public String kubernetesNodeName() {
-        return values.get(KUBERNETES_NODE_NAME);
-    }
-
-    public String nodeName() {
-        return values.get(NODE_NAME);
-    }
-
     public String podName() {
         return values.get(POD_NAME);
     }
@@ -261,10 +199,6 @@ public final class InstallSettings {
 
     public String serviceAccountPath() {
         return values.get(SERVICE_ACCOUNT_PATH);
-    }
-
-    public String hostProcPath() {
-        return values.get(HOST_PROC_PATH);
     }
 
     public int healthPort() {
@@ -286,20 +220,6 @@ public final class InstallSettings {
 
     public List<String> skipCniBinaries() {
         return values.get(SKIP_CNI_BINARIES);
-    }
-
-    /** The {@code REPAIR_*} settings; an empty {@code REPAIR_NODE_NAME} falls back to NODE_NAME, then KUBERNETES_NODE_NAME. */
-    public Repair repair() {
-        String node = values.get(REPAIR_NODE_NAME);
-        if (node.isEmpty()) {
-            node = !nodeName().isEmpty() ? nodeName() : kubernetesNodeName();
-        }
-        return new Repair(values.get(REPAIR_ENABLED), values.get(REPAIR_DELETE_PODS), values.get(REPAIR_LABEL_PODS),
-                values.get(REPAIR_REPAIR_PODS), values.get(REPAIR_BROKEN_POD_LABEL_KEY),
-                values.get(REPAIR_BROKEN_POD_LABEL_VALUE), node, values.get(REPAIR_SIDECAR_ANNOTATION),
-                values.get(REPAIR_INIT_CONTAINER_NAME), values.get(REPAIR_INIT_CONTAINER_TERMINATION_MESSAGE),
-                values.get(REPAIR_INIT_CONTAINER_EXIT_CODE), values.get(REPAIR_LABEL_SELECTORS),
-                values.get(REPAIR_FIELD_SELECTORS));
     }
 
     /** Things to log at start-up. */

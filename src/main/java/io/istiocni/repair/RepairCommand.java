@@ -1,7 +1,9 @@
 package io.istiocni.repair;
 
-import io.istiocni.install.InstallSettings;
+import io.istiocni.daemon.DaemonSettings;
 import io.istiocni.install.daemon.ProbeServers;
+import io.istiocni.settings.SettingSet;
+import io.istiocni.settings.SettingValues;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.ArcContainer;
 import io.quarkus.runtime.Quarkus;
@@ -21,14 +23,17 @@ import picocli.CommandLine.Unmatched;
                 + "repair them in place, delete or label them (REPAIR_* settings); metrics on :15014/metrics.")
 public class RepairCommand implements Callable<Integer> {
 
+    /** What repair reads (REPAIR_*, the metrics port, the log flags); anything else is an unknown flag. */
+    public static final SettingSet SETTINGS = SettingSet.union(RepairSettings.SETTINGS, DaemonSettings.SETTINGS);
+
     @Unmatched
     List<String> args = new ArrayList<>();
 
     @Override
     public Integer call() {
-        InstallSettings settings;
+        SettingValues values;
         try {
-            settings = InstallSettings.from(System.getenv(), List.copyOf(args));
+            values = SETTINGS.parse(System.getenv(), List.copyOf(args));
         } catch (IllegalArgumentException e) {
             System.err.println("istio-cni repair: " + e.getMessage());
             return 1;
@@ -38,7 +43,8 @@ public class RepairCommand implements Callable<Integer> {
             System.err.println("istio-cni repair: needs the Quarkus runtime (start it as `istio-cni repair`)");
             return 1;
         }
-        if (!settings.repair().enabled()) {
+        RepairSettings settings = RepairSettings.of(values);
+        if (!settings.enabled()) {
             System.err.println("istio-cni repair: REPAIR_ENABLED is false: nothing to do");
             return 0;
         }
@@ -48,7 +54,7 @@ public class RepairCommand implements Callable<Integer> {
             System.err.println("istio-cni " + e.getMessage());
             return 1;
         }
-        arc.instance(ProbeServers.class).get().startMetrics(settings.monitoringPort());
+        arc.instance(ProbeServers.class).get().startMetrics(DaemonSettings.of(values).monitoringPort());
         Quarkus.waitForExit();
         return 0;
     }

@@ -41,7 +41,6 @@ class InstallSettingsTest {
         assertEquals("https", s.kubernetesServiceProtocol());
         assertEquals("/opt/cni/bin", s.cniBinSourceDir());
         assertEquals(List.of("/host/opt/cni/bin"), s.cniBinTargetDirs());
-        assertEquals("/host/proc", s.hostProcPath());
         assertEquals(8000, s.healthPort());
         assertEquals("info", s.pluginLogLevel());
         assertTrue(s.updateCniBinaries());
@@ -49,18 +48,6 @@ class InstallSettingsTest {
         assertEquals("/var/run/istio-cni/istio-cni-kubeconfig", s.kubeconfigPath());
         assertEquals("YYY-istio-cni.conf", s.standaloneFileName());
         assertEquals(0600, s.standaloneMode());
-        InstallSettings.Repair r = s.repair();
-        assertTrue(r.enabled());
-        assertFalse(r.deletePods());
-        assertFalse(r.labelPods());
-        assertFalse(r.repairPods());
-        assertEquals("cni.istio.io/uninitialized", r.brokenPodLabelKey());
-        assertEquals("true", r.brokenPodLabelValue());
-        assertEquals("sidecar.istio.io/status", r.sidecarAnnotation());
-        assertEquals("istio-validation", r.initContainerName());
-        assertEquals("", r.initContainerTerminationMessage());
-        assertEquals(126, r.initContainerExitCode());
-        assertEquals("", r.nodeName());
     }
 
     @Test
@@ -177,21 +164,9 @@ class InstallSettingsTest {
     }
 
     @Test
-    void repairSettings() {
-        InstallSettings.Repair r = of(Map.of("REPAIR_ENABLED", "false", "REPAIR_REPAIR_PODS", "true",
-                "REPAIR_BROKEN_POD_LABEL_KEY", "", "REPAIR_INIT_CONTAINER_EXIT_CODE", "",
-                "REPAIR_LABEL_SELECTORS", "a=b", "NODE_NAME", "n1", "KUBERNETES_NODE_NAME", "k1")).repair();
-        assertFalse(r.enabled());
-        assertTrue(r.repairPods());
-        assertEquals("", r.brokenPodLabelKey(), "empty REPAIR_* string counts as set");
-        assertEquals(0, r.initContainerExitCode(), "empty REPAIR_* integer counts as 0");
-        assertEquals("a=b", r.labelSelectors());
-        assertEquals("n1", r.nodeName());
-        assertEquals("k1", of(Map.of("KUBERNETES_NODE_NAME", "k1")).repair().nodeName());
-        assertEquals("r1", of(Map.of("REPAIR_NODE_NAME", "r1", "NODE_NAME", "n1")).repair().nodeName());
-        assertEquals("n1", of(Map.of("REPAIR_NODE_NAME", "", "NODE_NAME", "n1")).repair().nodeName());
-        assertTrue(of(Map.of(), "--repair-delete-pods").repair().deletePods());
-        assertEquals(2, of(Map.of("REPAIR_INIT_CONTAINER_EXIT_CODE", "0x2")).repair().initContainerExitCode());
-        assertThrows(SettingsException.class, () -> of(Map.of("REPAIR_INIT_CONTAINER_EXIT_CODE", "x")));
+    void repairSettingsAreNotTheInstallersOwn() {
+        // the install command parses them too (InstallCommandSettingsTest); InstallSettings alone does not know them
+        SettingsException e = assertThrows(SettingsException.class, () -> of(Map.of(), "--repair-delete-pods"));
+        assertEquals("unknown flag: --repair-delete-pods", e.getMessage());
     }
 }

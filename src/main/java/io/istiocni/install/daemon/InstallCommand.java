@@ -1,7 +1,11 @@
 package io.istiocni.install.daemon;
 
+import io.istiocni.daemon.DaemonSettings;
 import io.istiocni.install.InstallSettings;
 import io.istiocni.repair.RepairService;
+import io.istiocni.repair.RepairSettings;
+import io.istiocni.settings.SettingSet;
+import io.istiocni.settings.SettingValues;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.ArcContainer;
 import java.nio.file.Path;
@@ -17,7 +21,7 @@ import picocli.CommandLine.Unmatched;
  * Quarkus application (Main.DAEMON_MODES): the settings are read here, after the boot, so the listeners are started
  * by {@link ProbeServers} rather than by Quarkus's own HTTP server.
  *
- * <p>The arguments are not parsed by picocli: every word goes to {@link InstallSettings#from} (the settings of
+ * <p>The arguments are not parsed by picocli: every word goes to the parser of {@link #SETTINGS} (the settings of
  * install.md 3, unknown flags being its usage error), the one source of the installer's settings and the ports.
  */
 @Command(name = "install", mixinStandardHelpOptions = true,
@@ -28,6 +32,10 @@ public class InstallCommand implements Callable<Integer> {
     /** Where the install core plugs in (replaceable in tests). */
     public static volatile InstallerFactory factory = CoreInstaller::create;
 
+    /** The installer's settings and those of the repair controller it runs in-process; anything else is unknown. */
+    public static final SettingSet SETTINGS = SettingSet.union(InstallSettings.SETTINGS, DaemonSettings.SETTINGS,
+            RepairSettings.SETTINGS);
+
     @Unmatched
     List<String> args = new ArrayList<>();
 
@@ -35,10 +43,13 @@ public class InstallCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Map<String, String> env = System.getenv();
         InstallSettings settings;
+        RepairSettings repairSettings;
         DaemonPorts ports;
         Installer installer;
         try {
-            settings = InstallSettings.from(env, List.copyOf(args));
+            SettingValues values = SETTINGS.parse(env, List.copyOf(args));
+            settings = InstallSettings.of(values);
+            repairSettings = RepairSettings.of(values);
             ports = DaemonPorts.of(settings);
             InstallDaemon.logStart(ports); // install.md 4 step 2: the version, then the settings
             installer = factory.create(settings);
@@ -54,6 +65,6 @@ public class InstallCommand implements Callable<Integer> {
         RepairService repair = arc.instance(RepairService.class).get();
         // install.md 4 step 7 (after the servers, before the loop; never fatal)
         return arc.instance(InstallDaemon.class).get().run(ports, installer, Path.of(settings.cniAgentRunDir()),
-                () -> repair.startInInstaller(settings));
+                () -> repair.startInInstaller(repairSettings));
     }
 }
