@@ -128,8 +128,8 @@ public final class SettingSet {
     // documentation
 
     /**
-     * The settings for {@code --help}: each with its flag, variable, kind and default, then its help text, lines of
-     * at most 80 characters; the ignored ones named at the end.
+     * The settings for {@code --help}: each with its flag and variable, then its help text, kind and default, lines
+     * of at most 80 characters (but for longer words); the ignored ones named at the end.
      */
     public String helpText() {
         StringBuilder out = new StringBuilder();
@@ -145,14 +145,15 @@ public final class SettingSet {
                 head.append("--").append(s.flag());
             }
             if (s.env() != null) {
-                head.append(s.flag() != null ? ", " : "").append(s.env());
+                boolean fits = head.length() + 2 + s.env().length() <= HELP_WIDTH;
+                head.append(s.flag() == null ? "" : fits ? ", " : ",\n  ").append(s.env());
             }
-            head.append("  (").append(s.kind().label()).append(", default ")
-                    .append(s.defaultText().isEmpty() ? "empty" : s.defaultText()).append(')');
             out.append(head).append('\n');
-            wrap(out, s.help(), "      ");
+            wrap(out, s.help() + " (" + s.kind().label() + ", default "
+                    + (s.defaultText().isEmpty() ? "empty" : s.defaultText()) + ")", "      ");
         }
         if (!ignored.isEmpty()) {
+            out.append('\n');
             wrap(out, "Accepted and ignored: " + String.join(", ", ignored) + ".", "");
         }
         return out.toString();

@@ -155,10 +155,15 @@ class SettingSetTest {
     void helpText() {
         String help = SET.helpText();
         assertTrue(help.startsWith("Settings (a flag, else the environment variable, else the default):\n"
-                + "  --thing-on, THING_ON  (boolean, default true)\n      turns it on\n"
-                + "  --thing-mode, THING_MODE  (integer, default 0600)\n      mode\n"), help);
-        assertTrue(help.contains("  --log_level  (string, default info)\n      level\n"), help);
-        assertTrue(help.endsWith("Accepted and ignored: THING_OLD, --log_target.\n"), help);
+                + "  --thing-on, THING_ON\n      turns it on (boolean, default true)\n"
+                + "  --thing-mode, THING_MODE\n      mode (integer, default 0600)\n"), help);
+        assertTrue(help.contains("  --log_level\n      level (string, default info)\n"), help);
+        assertTrue(help.contains("  --thing-dir, THING_DIR\n      a | directory (string, default /d)\n"), help);
+        assertTrue(help.endsWith("\n\nAccepted and ignored: THING_OLD, --log_target.\n"), help);
+        SettingSet.Builder b = SettingSet.builder();
+        b.add(Setting.string("A_VERY_LONG_VARIABLE_NAME_THAT_DOES_NOT_FIT_BESIDE_ITS_FLAG", "", "long"));
+        assertTrue(b.build().helpText().contains("  --a-very-long-variable-name-that-does-not-fit-beside-its-flag,\n"
+                + "  A_VERY_LONG_VARIABLE_NAME_THAT_DOES_NOT_FIT_BESIDE_ITS_FLAG\n      long (string, default empty)\n"));
         for (String line : help.split("\n")) {
             assertTrue(line.length() <= 80, line);
         }

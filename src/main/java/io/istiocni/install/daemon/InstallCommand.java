@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Unmatched;
 
 /**
@@ -38,6 +40,12 @@ public class InstallCommand implements Callable<Integer> {
 
     @Unmatched
     List<String> args = new ArrayList<>();
+
+    /** {@code --help} lists the settings (picocli calls this while it builds the command's model). */
+    @Spec
+    void listSettingsInHelp(CommandSpec spec) {
+        spec.usageMessage().footerHeading("%n").footer(SETTINGS.helpText().replace("%", "%%"));
+    }
 
     @Override
     public Integer call() throws Exception {
