@@ -93,8 +93,8 @@ public final class DaemonSettings {
             String scope = colon < 0 ? "default" : item.substring(0, colon).trim();
             String level = (colon < 0 ? item : item.substring(colon + 1)).trim().toLowerCase(Locale.ROOT);
             if (scope.isEmpty() || !LOG_LEVELS.contains(level)) {
-                throw new IllegalArgumentException("item " + GoQuote.quote(item) + " is not [scope:]level with level one of "
-                        + String.join(", ", LOG_LEVELS));
+                throw new IllegalArgumentException("item " + GoQuote.quote(item)
+                        + " is not [scope:]level with level one of " + String.join(", ", LOG_LEVELS));
             }
             if (scope.equals("all")) {
                 for (String s : new LinkedHashSet<>(levels.keySet())) {

@@ -130,12 +130,6 @@ public final class Setting<T> {
         return new Setting<>(env, flag, kind, parser, defaultValue, defaultText, help, false, null, null);
     }
 
-    /** The same setting with another flag name (without the dashes); {@code null}: no flag. */
-    public Setting<T> withFlag(String flagName) {
-        return new Setting<>(env, flagName, kind, parser, defaultValue, defaultText, help, emptyIsValue, refused,
-                refusedReason);
-    }
-
     /** The same setting as a flag only, without an environment variable. */
     public Setting<T> flagOnly(String flagName) {
         return new Setting<>(null, flagName, kind, parser, defaultValue, defaultText, help, emptyIsValue, refused,
@@ -188,17 +182,17 @@ public final class Setting<T> {
         return help;
     }
 
-    public boolean keepsEmpty() {
+    boolean keepsEmpty() {
         return emptyIsValue;
     }
 
     /** The value that is a usage error, or null. */
-    public T refused() {
+    T refused() {
         return refused;
     }
 
     /** Why {@link #refused()} is a usage error, or null. */
-    public String refusedReason() {
+    String refusedReason() {
         return refusedReason;
     }
 

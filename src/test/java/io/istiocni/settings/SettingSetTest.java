@@ -148,7 +148,7 @@ class SettingSetTest {
         assertThrows(IllegalStateException.class,
                 () -> SettingSet.union(SET, builderWith(Setting.string("THING_DIR", "", "again"))));
         assertThrows(IllegalStateException.class,
-                () -> SettingSet.union(SET, builderWith(Setting.string("OTHER", "", "x").withFlag("thing-dir"))));
+                () -> SettingSet.union(SET, builderWith(Setting.string("OTHER", "", "x").flagOnly("thing-dir"))));
     }
 
     @Test
