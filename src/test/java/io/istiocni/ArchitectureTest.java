@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
  *   pod                                   pod manifest to settings and plan (pure)
  *   rules                                 settings to rules (pure)
  *   json                                  Jackson tree and parse-error helpers, used by every layer that reads JSON
+ *   settings                              declared-once settings (variable, flag, kind, default, help) and their parser
  * </pre>
  *
  * A layer may use the layers below it, never one above; no two top-level packages depend on each other in a cycle;
@@ -54,17 +55,6 @@ class ArchitectureTest {
             "capture", Set.of("validation"), // the iptables mode runs the validation check after the rule step
             "daemon", Set.of());
 
-    /**
-     * KNOWN EXCEPTION, to delete at the merge of the settings work (issue 9 section 5): the repair controller still
-     * takes its settings as {@code install.InstallSettings.Repair} (and the host's proc path from
-     * {@code InstallSettings}); once they are declared in the repair package this exception must go. Nothing else
-     * is excepted.
-     */
-    static boolean knownException(Dependency d) {
-        return d.getOriginClass().getPackageName().equals(ROOT + ".repair")
-                && d.getTargetClass().getName().startsWith(ROOT + ".install.InstallSettings");
-    }
-
     @Test
     void layersAreOnlyUsedFromAbove() {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
@@ -76,6 +66,7 @@ class ArchitectureTest {
                 .layer("Pod").definedBy(ROOT + ".pod..")
                 .layer("Rules").definedBy(ROOT + ".rules")
                 .layer("Json").definedBy(ROOT + ".json..")
+                .layer("Settings").definedBy(ROOT + ".settings..")
                 .whereLayer("Main").mayNotBeAccessedByAnyLayer()
                 .whereLayer("Commands").mayOnlyBeAccessedByLayers("Main")
                 .whereLayer("Modes").mayOnlyBeAccessedByLayers("Main", "Commands")
@@ -113,12 +104,13 @@ class ArchitectureTest {
     }
 
     /**
-     * {@code rules} and {@code pod} entirely; of {@code install} (not {@code install.daemon}) all but
+     * {@code rules}, {@code pod} and {@code settings} entirely; of {@code install} (not {@code install.daemon}) all but
      * {@code AtomicFiles}, the file edge of the config merging.
      */
     static boolean isPureCore(JavaClass c) {
         String pkg = c.getPackageName();
-        if (pkg.equals(ROOT + ".rules") || pkg.equals(ROOT + ".pod") || pkg.startsWith(ROOT + ".pod.")) {
+        if (pkg.equals(ROOT + ".rules") || pkg.equals(ROOT + ".pod") || pkg.startsWith(ROOT + ".pod.")
+                || pkg.equals(ROOT + ".settings")) {
             return true;
         }
         return pkg.equals(ROOT + ".install") && !c.getName().startsWith(ROOT + ".install.AtomicFiles");
@@ -144,8 +136,7 @@ class ArchitectureTest {
                 String from = topLevel(c);
                 for (Dependency d : c.getDirectDependenciesFromSelf()) {
                     String to = topLevel(d.getTargetClass());
-                    if (to.equals(from) || !MODE_USES.containsKey(to) || MODE_USES.get(from).contains(to)
-                            || knownException(d)) {
+                    if (to.equals(from) || !MODE_USES.containsKey(to) || MODE_USES.get(from).contains(to)) {
                         continue;
                     }
                     events.add(SimpleConditionEvent.violated(d, d.getDescription()));

@@ -1,6 +1,7 @@
 package io.istiocni.cli;
 
 import io.istiocni.daemon.DaemonPorts;
+import io.istiocni.daemon.DaemonSettings;
 import io.istiocni.daemon.ProbeServers;
 import io.istiocni.install.InstallSettings;
 import io.istiocni.install.daemon.CoreInstaller;
@@ -8,6 +9,9 @@ import io.istiocni.install.daemon.InstallDaemon;
 import io.istiocni.install.daemon.Installer;
 import io.istiocni.install.daemon.InstallerFactory;
 import io.istiocni.repair.RepairService;
+import io.istiocni.repair.RepairSettings;
+import io.istiocni.settings.SettingSet;
+import io.istiocni.settings.SettingValues;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.ArcContainer;
 import java.nio.file.Path;
@@ -16,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Unmatched;
 
 /**
@@ -25,7 +31,7 @@ import picocli.CommandLine.Unmatched;
  *
  * <p>This command composes the installer and the repair controller (the two never import each other).
  *
- * <p>The arguments are not parsed by picocli: every word goes to {@link InstallSettings#from} (the settings of
+ * <p>The arguments are not parsed by picocli: every word goes to the parser of {@link #SETTINGS} (the settings of
  * install.md 3, unknown flags being its usage error), the one source of the installer's settings and the ports.
  */
 @Command(name = "install", mixinStandardHelpOptions = true,
@@ -36,17 +42,30 @@ public class InstallCommand implements Callable<Integer> {
     /** Where the install core plugs in (replaceable in tests). */
     public static volatile InstallerFactory factory = CoreInstaller::create;
 
+    /** The installer's settings and those of the repair controller it runs in-process; anything else is unknown. */
+    public static final SettingSet SETTINGS = SettingSet.union(InstallSettings.SETTINGS, DaemonSettings.SETTINGS,
+            RepairSettings.SETTINGS);
+
     @Unmatched
     List<String> args = new ArrayList<>();
+
+    /** {@code --help} lists the settings (picocli calls this while it builds the command's model). */
+    @Spec
+    void listSettingsInHelp(CommandSpec spec) {
+        spec.usageMessage().footerHeading("%n").footer(SETTINGS.helpText().replace("%", "%%"));
+    }
 
     @Override
     public Integer call() throws Exception {
         Map<String, String> env = System.getenv();
         InstallSettings settings;
+        RepairSettings repairSettings;
         DaemonPorts ports;
         Installer installer;
         try {
-            settings = InstallSettings.from(env, List.copyOf(args));
+            SettingValues values = SETTINGS.parse(env, List.copyOf(args));
+            settings = InstallSettings.of(values);
+            repairSettings = RepairSettings.of(values);
             ports = DaemonPorts.of(settings.healthPort(), settings.monitoringPort());
             InstallDaemon.logStart(ports); // install.md 4 step 2: the version, then the settings
             installer = factory.create(settings);
@@ -62,6 +81,6 @@ public class InstallCommand implements Callable<Integer> {
         RepairService repair = arc.instance(RepairService.class).get();
         // install.md 4 step 7 (after the servers, before the loop; never fatal)
         return arc.instance(InstallDaemon.class).get().run(ports, installer, Path.of(settings.cniAgentRunDir()),
-                () -> repair.startInInstaller(settings));
+                () -> repair.startInInstaller(repairSettings));
     }
 }

@@ -1,8 +1,11 @@
 package io.istiocni.cli;
 
+import io.istiocni.daemon.DaemonSettings;
 import io.istiocni.daemon.ProbeServers;
-import io.istiocni.install.InstallSettings;
 import io.istiocni.repair.RepairService;
+import io.istiocni.repair.RepairSettings;
+import io.istiocni.settings.SettingSet;
+import io.istiocni.settings.SettingValues;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.ArcContainer;
 import io.quarkus.runtime.Quarkus;
@@ -10,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Unmatched;
 
 /**
@@ -22,14 +27,23 @@ import picocli.CommandLine.Unmatched;
                 + "repair them in place, delete or label them (REPAIR_* settings); metrics on :15014/metrics.")
 public class RepairCommand implements Callable<Integer> {
 
+    /** What repair reads (REPAIR_*, the metrics port, the log flags); anything else is an unknown flag. */
+    public static final SettingSet SETTINGS = SettingSet.union(RepairSettings.SETTINGS, DaemonSettings.SETTINGS);
+
     @Unmatched
     List<String> args = new ArrayList<>();
 
+    /** {@code --help} lists the settings (picocli calls this while it builds the command's model). */
+    @Spec
+    void listSettingsInHelp(CommandSpec spec) {
+        spec.usageMessage().footerHeading("%n").footer(SETTINGS.helpText().replace("%", "%%"));
+    }
+
     @Override
     public Integer call() {
-        InstallSettings settings;
+        SettingValues values;
         try {
-            settings = InstallSettings.from(System.getenv(), List.copyOf(args));
+            values = SETTINGS.parse(System.getenv(), List.copyOf(args));
         } catch (IllegalArgumentException e) {
             System.err.println("istio-cni repair: " + e.getMessage());
             return 1;
@@ -39,7 +53,8 @@ public class RepairCommand implements Callable<Integer> {
             System.err.println("istio-cni repair: needs the Quarkus runtime (start it as `istio-cni repair`)");
             return 1;
         }
-        if (!settings.repair().enabled()) {
+        RepairSettings settings = RepairSettings.of(values);
+        if (!settings.enabled()) {
             System.err.println("istio-cni repair: REPAIR_ENABLED is false: nothing to do");
             return 0;
         }
@@ -49,7 +64,7 @@ public class RepairCommand implements Callable<Integer> {
             System.err.println("istio-cni " + e.getMessage());
             return 1;
         }
-        arc.instance(ProbeServers.class).get().startMetrics(settings.monitoringPort());
+        arc.instance(ProbeServers.class).get().startMetrics(DaemonSettings.of(values).monitoringPort());
         Quarkus.waitForExit();
         return 0;
     }

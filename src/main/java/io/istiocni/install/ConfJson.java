@@ -2,6 +2,7 @@ package io.istiocni.install;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.istiocni.json.GoJsonString;
 import io.istiocni.json.JsonTrees;
 import io.istiocni.json.ParseErrors;
 import java.io.IOException;
@@ -22,7 +23,6 @@ import java.util.Map;
  */
 public final class ConfJson {
 
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
     private static final BigDecimal GO_PLAIN_MIN = new BigDecimal("1e-6");
     private static final BigDecimal GO_PLAIN_MAX = new BigDecimal("1e21");
 
@@ -148,38 +148,7 @@ public final class ConfJson {
     }
 
     private static void string(StringBuilder out, String s) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                case '<', '>', '&', '\u2028', '\u2029' -> unicode(out, c);
-                default -> {
-                    if (c < 0x20) {
-                        unicode(out, c);
-                    } else if (Character.isHighSurrogate(c) && i + 1 < s.length()
-                            && Character.isLowSurrogate(s.charAt(i + 1))) {
-                        out.append(c).append(s.charAt(++i));
-                    } else if (Character.isSurrogate(c)) {
-                        out.append("\\ufffd"); // Go replaces invalid UTF-16 / UTF-8 with U+FFFD
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        out.append('"');
-    }
-
-    private static void unicode(StringBuilder out, char c) {
-        out.append("\\u").append(HEX[(c >> 12) & 0xf]).append(HEX[(c >> 8) & 0xf])
-                .append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
+        GoJsonString.append(out, s, GoJsonString.Style.ENCODING_JSON);
     }
 
     /** Byte order of the UTF-8 encodings (the C locale order of file names and Go's map key order). */

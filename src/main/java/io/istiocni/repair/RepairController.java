@@ -17,7 +17,6 @@ import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.istiocni.install.InstallSettings;
 import io.fabric8.kubernetes.api.model.PodList;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +45,7 @@ public final class RepairController implements AutoCloseable {
     static final int MAX_ATTEMPTS = 5;
 
     private final KubernetesClient client;
-    private final InstallSettings.Repair settings;
+    private final RepairSettings settings;
     private final BrokenPods.Action action;
     private final BrokenPods.Criteria criteria;
     private final InPlaceRepair inPlace;
@@ -64,7 +63,7 @@ public final class RepairController implements AutoCloseable {
      * @param inPlace the in-place repair (only used when the action is repair; may be null otherwise)
      * @throws IllegalArgumentException when no node name is set (repair.md 3)
      */
-    public RepairController(KubernetesClient client, InstallSettings.Repair settings, InPlaceRepair inPlace,
+    public RepairController(KubernetesClient client, RepairSettings settings, InPlaceRepair inPlace,
                             RepairMetrics metrics) {
         if (settings.nodeName() == null || settings.nodeName().isEmpty()) {
             throw new IllegalArgumentException("repair: no node name: set REPAIR_NODE_NAME (or NODE_NAME,"

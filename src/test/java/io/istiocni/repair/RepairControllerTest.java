@@ -25,7 +25,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.istiocni.install.InstallSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.HashMap;
 import java.util.List;
@@ -80,7 +79,7 @@ class RepairControllerTest {
     private RepairController start(Map<String, String> extraEnv) throws Exception {
         Map<String, String> env = new HashMap<>(extraEnv);
         env.put("REPAIR_NODE_NAME", NODE);
-        InstallSettings.Repair settings = InstallSettings.from(env, List.of()).repair();
+        RepairSettings settings = RepairSettings.from(env, List.of());
         metrics = new RepairMetrics(registry);
         controller = new RepairController(client, settings, null, metrics);
         startObserved(controller);
@@ -271,9 +270,9 @@ class RepairControllerTest {
             });
             Map<String, String> env = new HashMap<>(Map.of("REPAIR_REPAIR_PODS", "true", "REPAIR_NODE_NAME", NODE,
                     "HOST_PROC_PATH", "/proc"));
-            InstallSettings settings = InstallSettings.from(env, List.of());
+            RepairSettings settings = RepairSettings.from(env, List.of());
             metrics = new RepairMetrics(registry);
-            controller = new RepairController(client, settings.repair(), InPlaceRepair.forHost(settings.hostProcPath()),
+            controller = new RepairController(client, settings, InPlaceRepair.forHost(settings.hostProcPath()),
                     metrics);
             startObserved(controller);
             Pod broken = pod("shop", "unredirected", NODE, crashLooping("istio-validation", 126, ""));
@@ -313,7 +312,7 @@ class RepairControllerTest {
     @Test
     void repairModeWithoutTheNamespaceFailsAndGivesUpAfterFiveAttempts() throws Exception {
         Map<String, String> env = new HashMap<>(Map.of("REPAIR_REPAIR_PODS", "true", "REPAIR_NODE_NAME", NODE));
-        InstallSettings settings = InstallSettings.from(env, List.of());
+        RepairSettings settings = RepairSettings.from(env, List.of());
         metrics = new RepairMetrics(registry);
         java.util.List<String> lookups = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.nio.file.Path emptyProc = java.nio.file.Files.createTempDirectory("empty-proc");
@@ -321,7 +320,7 @@ class RepairControllerTest {
             lookups.add(ip);
             return new NetnsFinder(emptyProc).find(ip);
         }, new io.istiocni.iptables.RuleApplier(), Map.of());
-        controller = new RepairController(client, settings.repair(), nowhere, metrics);
+        controller = new RepairController(client, settings, nowhere, metrics);
         startObserved(controller);
         create(pod("shop", "ghost", NODE, crashLooping("istio-validation", 126, "")));
         awaitGaveUp("ghost"); // after its fifth failure the key is dropped: no sixth attempt is queued
@@ -416,7 +415,7 @@ class RepairControllerTest {
         int before = dispatcher.paths.size();
         Map<String, String> env = new HashMap<>(Map.of("REPAIR_DELETE_PODS", "true", "REPAIR_NODE_NAME", NODE));
         metrics = new RepairMetrics(registry);
-        controller = new RepairController(client, InstallSettings.from(env, List.of()).repair(), null, metrics);
+        controller = new RepairController(client, RepairSettings.from(env, List.of()), null, metrics);
         controller.start();
         long t = await(() -> get("shop", "broken-early") == null);
         long lists = dispatcher.paths.subList(before, dispatcher.paths.size()).stream()
