@@ -79,8 +79,7 @@ public final class InPlaceRepair {
         boolean ipv6 = PodCapture.ipv6FromPodIps(manifest.podAddresses(), podSettings.dualStack())
                 .orElseThrow(() -> new RepairException("setup redirect: " + PodCapture.NO_VALID_ADDRESS));
         CaptureSettings settings = podSettings.toCaptureSettings(env, ipv6);
-        ApplyRequest request = new ApplyRequest(RuleGenerator.generate(settings), settings, ns.toString(), true,
-                false, false, false, "");
+        ApplyRequest request = ApplyRequest.forPod(RuleGenerator.generate(settings), settings, ns.toString());
         // as the plugin does (plugin.md 7.9 step 4): a pod with its own user namespace gets its rules from inside it
         try (OwnerUserNamespace owner = manifest.hostUsers() ? null : OwnerUserNamespace.of(ns.toString())) {
             ApplyOutcome outcome = applier.apply(owner == null ? request : request.inUserNamespace(owner.path()));
