@@ -298,7 +298,7 @@ class RepairControllerTest {
         InPlaceRepair nowhere = new InPlaceRepair(ip -> {
             lookups.add(ip);
             return new NetnsFinder(emptyProc).find(ip);
-        }, new io.istiocni.iptables.RuleApplier(), Map.of());
+        }, io.istiocni.redirect.CaptureBackends.processes(), Map.of());
         controller = new RepairController(client, settings.repair(), nowhere, metrics);
         controller.start();
         await(controller::hasSynced, Duration.ofSeconds(10));
