@@ -1,17 +1,19 @@
 package io.istiocni.capture;
 
 import io.istiocni.iptables.ApplyException;
+import io.istiocni.iptables.ApplyOptions;
 import io.istiocni.iptables.ApplyOutcome;
 import io.istiocni.iptables.ApplyRequest;
-import io.istiocni.netns.OwnerUserNamespace;
-import io.istiocni.iptables.RuleApplier;
 import io.istiocni.netns.CommandFailedException;
 import io.istiocni.netns.IpFamilyDecision;
 import io.istiocni.netns.LocalAddresses;
 import io.istiocni.netns.NoLocalAddressException;
 import io.istiocni.netns.ProcessCommandRunner;
-import io.istiocni.rules.CaptureSettings;
-import io.istiocni.rules.RestoreRenderer;
+import io.istiocni.pod.PodPlan;
+import io.istiocni.redirect.CaptureBackend;
+import io.istiocni.redirect.CaptureBackends;
+import io.istiocni.redirect.CaptureStep;
+import io.istiocni.redirect.UserNamespacePolicy;
 import io.istiocni.rules.RuleGenerator;
 import io.istiocni.rules.RuleSet;
 import io.istiocni.validation.Validation;
@@ -65,44 +67,33 @@ public final class IptablesMode {
     /** The rule step; false when {@code --pod} names a pod the plugin would not touch. */
     private static boolean applyRules(FlagParser.Parsed flags, Map<String, String> env, HostFacts host,
             CaptureRun run, PrintStream out, PrintStream err) {
+        RuleSet rules;
         if (!flags.get(IptablesFlags.POD).isEmpty()) {
-            CaptureSettings fromPod = PodSource.settings(flags, env, host, System.in, err);
-            if (fromPod == null) {
+            PodPlan.Capture plan = PodSource.plan(flags, env, host, System.in, err);
+            if (plan == null) {
                 return false;
             }
-            run = run.withSettings(fromPod);
+            run = run.withSettings(plan.settings());
+            rules = plan.rules();
+        } else {
+            rules = RuleGenerator.generate(run.settings());
         }
-        RuleSet rules = RuleGenerator.generate(run.settings());
+        // --native-nftables is refused before this point (CaptureConfig) while there is no nftables backend
+        CaptureBackend backend = CaptureBackends.processes().select(flags.isTrue(IptablesFlags.NATIVE_NFTABLES));
         if (run.dryRun()) {
-            out.print(dryRunText(rules, run));
+            out.print(backend.render(rules, run.cleanupOnly()));
             return true;
         }
-        ApplyRequest request = new ApplyRequest(rules, run.settings(), run.networkNamespace(), run.cniMode(),
-                run.reconcile(), run.cleanupOnly(), run.forceApply(), run.forceIptablesBinary());
-        try (OwnerUserNamespace owner = ownerOf(run.networkNamespace(), err)) {
-            ApplyOutcome outcome = new RuleApplier().apply(owner == null ? request
-                    : request.inUserNamespace(owner.path()));
-            err.println(describe(outcome, run.networkNamespace()));
-        }
+        ApplyRequest request = ApplyRequest.of(rules, run.settings(), run.networkNamespace(), new ApplyOptions(
+                run.cniMode(), run.reconcile(), run.cleanupOnly(), run.forceApply(), run.forceIptablesBinary()));
+        // capture.md 8.2: a namespace given by --network-namespace that belongs to a user namespace other than ours
+        // (a pod with hostUsers: false) is worked on from inside it; when that cannot be told, say so, go on in ours
+        CaptureStep step = new CaptureStep(backend, (netns, reason) -> err.println(
+                "istio-cni: warning: cannot tell the user namespace owning " + netns + ": " + reason
+                        + "; running iptables in ours"));
+        ApplyOutcome outcome = step.apply(request, UserNamespacePolicy.OWNER_OR_HOST);
+        err.println(describe(outcome, run.networkNamespace()));
         return true;
-    }
-
-    /**
-     * capture.md 8.2: a namespace given by {@code --network-namespace} that belongs to a user namespace other than
-     * ours (a pod with {@code hostUsers: false}) is worked on from inside that user namespace. When that cannot be
-     * told, say so and go on in ours.
-     */
-    private static OwnerUserNamespace ownerOf(String networkNamespace, PrintStream err) {
-        if (networkNamespace == null) {
-            return null;
-        }
-        try {
-            return OwnerUserNamespace.of(networkNamespace);
-        } catch (java.io.IOException | RuntimeException e) {
-            err.println("istio-cni: warning: cannot tell the user namespace owning " + networkNamespace + ": "
-                    + e.getMessage() + "; running iptables in ours");
-            return null;
-        }
     }
 
     /**
@@ -132,17 +123,5 @@ public final class IptablesMode {
             case RECONCILED -> "istio-cni: drifted rules replaced in " + where;
             case CLEANED_UP -> "istio-cni: rules removed from " + where;
         };
-    }
-
-    /** The --dry-run form of cli.md: the restore input per family, IPv6 only when it has rules. */
-    static String dryRunText(RuleSet rules, CaptureRun run) {
-        if (run.cleanupOnly()) {
-            return "";
-        }
-        StringBuilder sb = new StringBuilder("# iptables-restore\n").append(RestoreRenderer.render(rules.ipv4()));
-        if (!rules.ipv6().isEmpty()) {
-            sb.append("# ip6tables-restore\n").append(RestoreRenderer.render(rules.ipv6()));
-        }
-        return sb.toString();
     }
 }

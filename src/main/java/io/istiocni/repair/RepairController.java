@@ -330,8 +330,16 @@ public final class RepairController implements AutoCloseable {
             throw e;
         }
         repaired.put(key, uid);
-        LOG.infof("pod repaired: %s (netns %s, %s)", key, result.netns(), result.outcome());
-        metrics.count(action, "success");
+        switch (result) {
+            case InPlaceRepair.Repaired r -> {
+                r.warnings().forEach(w -> LOG.warnf("repair %s: %s", key, w));
+                LOG.infof("pod repaired: %s (netns %s, %s)", key, r.netns(), r.outcome());
+                metrics.count(action, "success");
+            }
+            // nothing to repair: the plugin would not have written rules either (no metric, nothing was done)
+            case InPlaceRepair.LeftAlone skip -> LOG.infof("pod left alone, as the CNI plugin would: %s: %s", key,
+                    skip.reason());
+        }
     }
 
     /** A Warning event on the pod; its failure is only logged. */

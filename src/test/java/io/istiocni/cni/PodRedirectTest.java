@@ -10,6 +10,8 @@ import io.istiocni.cni.log.PluginLog;
 import io.istiocni.iptables.RuleApplier;
 import io.istiocni.kube.PodFetchException;
 import io.istiocni.netns.CommandRunner;
+import io.istiocni.redirect.CaptureBackends;
+import io.istiocni.redirect.IptablesBackend;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -69,7 +71,7 @@ class PodRedirectTest {
                 throw fetchError;
             }
             return podJson;
-        }, new RuleApplier(path -> fake));
+        }, CaptureBackends.of(new IptablesBackend(new RuleApplier(path -> fake))));
     }
 
     AddRequest request(String extraConf, String namespace, String name, String netns) throws Exception {

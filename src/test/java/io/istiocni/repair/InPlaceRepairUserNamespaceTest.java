@@ -2,6 +2,7 @@ package io.istiocni.repair;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,7 +61,8 @@ class InPlaceRepairUserNamespaceTest {
 
     @Test
     void rulesAreWrittenFromInsideThePodsUserNamespace() throws Exception {
-        InPlaceRepair.Result result = InPlaceRepair.forHost("/proc").repair(brokenPod(false));
+        InPlaceRepair.Repaired result = assertInstanceOf(InPlaceRepair.Repaired.class,
+                InPlaceRepair.forHost("/proc").repair(brokenPod(false)));
         assertEquals(ApplyOutcome.APPLIED, result.outcome());
         assertTrue(result.netns().startsWith(Path.of("/proc")), result.netns().toString());
         String dump = ns.check("iptables-legacy-save");

@@ -319,7 +319,7 @@ class RepairControllerTest {
         InPlaceRepair nowhere = new InPlaceRepair(ip -> {
             lookups.add(ip);
             return new NetnsFinder(emptyProc).find(ip);
-        }, new io.istiocni.iptables.RuleApplier(), Map.of());
+        }, io.istiocni.redirect.CaptureBackends.processes(), Map.of());
         controller = new RepairController(client, settings, nowhere, metrics);
         startObserved(controller);
         create(pod("shop", "ghost", NODE, crashLooping("istio-validation", 126, "")));
