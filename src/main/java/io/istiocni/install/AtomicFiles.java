@@ -19,8 +19,12 @@ import java.util.TreeMap;
 
 /**
  * The only I/O of the installer's core (install.md 5.1, 7.5): atomic writes (temporary file {@code <name>.tmp.<random>}
- * in the same directory, explicit mode, write, fsync, rename over the target; the temporary file removed on failure),
- * the atomic copy of an executable, and reading a directory's regular files.
+ * in the same directory, created with the target's mode, write, fsync, rename over the target; the temporary file
+ * removed on failure), the atomic copy of an executable, reading a directory's regular files, and the run directory.
+ *
+ * <p>A temporary file has its final mode from the moment it exists: it is created with that mode (the umask can only
+ * take bits away) and set to it exactly before the first byte is written, so no other local user can open it in
+ * between and read what is written next (a token, say).
  */
 public final class AtomicFiles {
 
@@ -34,8 +38,10 @@ public final class AtomicFiles {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = dir.resolve(target.getFileName() + ".tmp." + Long.toUnsignedString(RANDOM.nextLong(), 36));
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                Files.setPosixFilePermissions(tmp, permissions(mode));
+            Set<PosixFilePermission> perms = permissions(mode);
+            try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(perms))) {
+                Files.setPosixFilePermissions(tmp, perms); // the umask may have removed bits; still empty here
                 ByteBuffer buf = ByteBuffer.wrap(content);
                 while (buf.hasRemaining()) {
                     ch.write(buf);
@@ -61,6 +67,22 @@ public final class AtomicFiles {
             throw new NoSuchFileException(target.toString(), null, "removed during configuration");
         }
         write(target, content, mode);
+    }
+
+    /**
+     * Creates the directory {@code dir} (and missing parents) with mode {@code 0755}, never writable by others whatever
+     * the umask; an existing directory that group or others may write loses those bits.
+     *
+     * @return true when an existing directory's mode had to be changed (for the caller to log)
+     */
+    public static boolean createDirectory(Path dir) throws IOException {
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(permissions(0755)));
+        int mode = modeOf(dir, -1);
+        if (mode >= 0 && (mode & 0022) != 0) {
+            Files.setPosixFilePermissions(dir, permissions(mode & ~0022));
+            return true;
+        }
+        return false;
     }
 
     /** Renames {@code from} to {@code to} atomically (replacing {@code to}). */

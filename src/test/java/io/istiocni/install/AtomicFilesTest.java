@@ -6,11 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +40,60 @@ class AtomicFilesTest {
         assertEquals(0640, AtomicFiles.modeOf(f, -1));
         assertEquals("y", Files.readString(f));
         assertEquals(List.of("a.conf"), names());
+    }
+
+    /**
+     * install.md 7.5, issue 9 section 6: a watcher listing the directory as fast as it can while a secret is rewritten
+     * many times never sees the target or a temporary file with a group or world bit (the old create-then-chmod
+     * left a window in which another user could open the temporary file and read what was written next).
+     */
+    @Test
+    void aTemporaryFileNeverHasMoreThanItsFinalMode() throws Exception {
+        Path secret = dir.resolve("istio-cni-kubeconfig");
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicInteger temporariesSeen = new AtomicInteger();
+        List<String> exposed = new CopyOnWriteArrayList<>();
+        Thread watcher = Thread.ofPlatform().start(() -> {
+            while (writing.get()) {
+                try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+                    for (Path p : ds) {
+                        int mode = AtomicFiles.modeOf(p, -1);
+                        if (p.getFileName().toString().contains(".tmp.") && mode >= 0) {
+                            temporariesSeen.incrementAndGet();
+                        }
+                        if (mode > 0 && (mode & 0077) != 0) {
+                            exposed.add(p.getFileName() + " " + AtomicFiles.describe(mode));
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // a file renamed away while listed
+                }
+            }
+        });
+        try {
+            for (int i = 0; i < 3000 && exposed.isEmpty(); i++) {
+                AtomicFiles.write(secret, ("token: t" + i + "\n").getBytes(), 0600);
+            }
+        } finally {
+            writing.set(false);
+            watcher.join();
+        }
+        assertEquals(List.of(), exposed);
+        assertTrue(temporariesSeen.get() > 0, "the watcher never saw a temporary file: the test proves nothing");
+        assertEquals(0600, AtomicFiles.modeOf(secret, -1));
+    }
+
+    @Test
+    void theRunDirectoryIsNeverWritableByOthers() throws Exception {
+        Path run = dir.resolve("var/run/istio-cni");
+        assertFalse(AtomicFiles.createDirectory(run));
+        assertEquals(0755, AtomicFiles.modeOf(run, -1));
+        Files.setPosixFilePermissions(run, AtomicFiles.permissions(0777));
+        assertTrue(AtomicFiles.createDirectory(run), "an existing world-writable run dir is reported");
+        assertEquals(0755, AtomicFiles.modeOf(run, -1));
+        Files.setPosixFilePermissions(run, AtomicFiles.permissions(0700));
+        assertFalse(AtomicFiles.createDirectory(run));
+        assertEquals(0700, AtomicFiles.modeOf(run, -1), "a stricter mode is kept");
     }
 
     @Test

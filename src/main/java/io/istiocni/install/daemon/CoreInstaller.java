@@ -231,12 +231,19 @@ public final class CoreInstaller implements Installer {
             if (isCurrent(kubeconfig, content.getBytes(StandardCharsets.UTF_8), s.kubeconfigMode())) {
                 return;
             }
-            Files.createDirectories(runDir);
+            createRunDirectory(runDir);
             AtomicFiles.write(kubeconfig, content.getBytes(StandardCharsets.UTF_8), s.kubeconfigMode());
             LOG.infof("wrote kubeconfig %s", kubeconfig);
             LOG.debugf("kubeconfig:\n%s", PluginKubeconfig.redacted(content));
         } catch (IOException e) {
             throw new InstallException(Step.CREATE_KUBECONFIG, "cannot write " + kubeconfig + ": " + describe(e), e);
+        }
+    }
+
+    /** The run dir (install.md 2): created {@code 0755}; write access for group or others is taken away. */
+    static void createRunDirectory(Path runDir) throws IOException {
+        if (AtomicFiles.createDirectory(runDir)) {
+            LOG.warnf("the run directory %s was writable by group or others: made writable by its owner only", runDir);
         }
     }
 
