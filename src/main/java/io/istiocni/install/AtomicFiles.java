@@ -56,17 +56,20 @@ public final class AtomicFiles {
     }
 
     /**
-     * Writes {@code content} over the existing file {@code target}, keeping its mode (chained configs, 7.5).
+     * Writes {@code content} over the existing file {@code target}, keeping its mode (chained configs, 7.5). A target
+     * that is a symbolic link stays one: the file it points to is replaced, atomically in that file's own directory.
      *
      * @throws NoSuchFileException when the target no longer exists ("removed during configuration"): it is not
      *                             re-created
      */
     public static void replace(Path target, byte[] content, int fallbackMode) throws IOException {
-        int mode = modeOf(target, fallbackMode);
-        if (!Files.exists(target)) {
+        Path file;
+        try {
+            file = target.toRealPath();
+        } catch (NoSuchFileException e) {
             throw new NoSuchFileException(target.toString(), null, "removed during configuration");
         }
-        write(target, content, mode);
+        write(file, content, modeOf(file, fallbackMode));
     }
 
     /**

@@ -112,6 +112,26 @@ class AtomicFilesTest {
     }
 
     @Test
+    void replaceWritesThroughASymbolicLinkInTheLinkedFilesDirectory() throws Exception {
+        Path other = Files.createDirectory(dir.resolve("elsewhere"));
+        Path real = other.resolve("real.conflist");
+        Files.writeString(real, "old");
+        Files.setPosixFilePermissions(real, AtomicFiles.permissions(0640));
+        Path link = Files.createSymbolicLink(dir.resolve("10-x.conflist"), Path.of("elsewhere/real.conflist"));
+        AtomicFiles.replace(link, "new".getBytes(), 0600);
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals("new", Files.readString(real));
+        assertEquals(0640, AtomicFiles.modeOf(real, -1));
+        try (Stream<Path> s = Files.list(other)) {
+            assertEquals(List.of("real.conflist"), s.map(p -> p.getFileName().toString()).toList());
+        }
+        Files.delete(real);
+        assertThrows(NoSuchFileException.class, () -> AtomicFiles.replace(link, new byte[0], 0600),
+                "a dangling link is a removed file");
+        assertFalse(Files.exists(real));
+    }
+
+    @Test
     void copyExecutable() throws Exception {
         Path src = Files.createDirectory(dir.resolve("src"));
         Path dst = Files.createDirectory(dir.resolve("dst"));

@@ -91,4 +91,57 @@ class CoreInstallerSafetyTest {
         assertArrayEquals(withBom(PTP), Files.readAllBytes(bom));
         assertFalse(i.stillInstalled());
     }
+
+    /** A primary config kept as a link (to a file managed elsewhere) is written through; the link stays a link. */
+    @Test
+    void aSymlinkedPrimaryConfigIsWrittenThroughAndRestoredThroughTheLink() throws Exception {
+        Path realDir = Files.createDirectories(tmp.resolve("managed"));
+        Path real = realDir.resolve("ptp.conflist");
+        Files.writeString(real, PTP);
+        Files.setPosixFilePermissions(real, PosixFilePermissions.fromString("rw-r--r--"));
+        Path link = conf.resolve("10-ptp.conflist");
+        Path linkTarget = Path.of("../managed/ptp.conflist");
+        Files.createSymbolicLink(link, linkTarget);
+        CoreInstaller i = installer();
+        i.installOnce();
+        assertTrue(Files.isSymbolicLink(link), "still a link after the insertion");
+        assertEquals(linkTarget, Files.readSymbolicLink(link));
+        assertTrue(Files.readString(real).contains("\"istio-cni\""), "the entry is in the linked file");
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(real)), "mode kept");
+        assertTrue(i.stillInstalled());
+        assertEquals(List.of("ptp.conflist"), names(realDir), "no temporary file left beside the linked file");
+        assertEquals(List.of("10-ptp.conflist"), names(conf));
+
+        i.cleanUp();
+        assertTrue(Files.isSymbolicLink(link), "still a link after the cleanup");
+        assertEquals(linkTarget, Files.readSymbolicLink(link));
+        assertEquals(PTP, Files.readString(real), "the user's bytes back in the linked file");
+        assertEquals(List.of("ptp.conflist"), names(realDir));
+    }
+
+    @Test
+    void aSymlinkedConfIsConvertedThroughTheLinkAndTheLinkIsRenamed() throws Exception {
+        Path realDir = Files.createDirectories(tmp.resolve("managed"));
+        Path real = realDir.resolve("bridge.conf");
+        String bridge = "{\"cniVersion\": \"0.4.0\", \"name\": \"b\", \"type\": \"bridge\"}";
+        Files.writeString(real, bridge);
+        Files.createSymbolicLink(conf.resolve("20-bridge.conf"), real);
+        CoreInstaller i = installer();
+        i.installOnce();
+        Path list = conf.resolve("20-bridge.conflist");
+        assertTrue(Files.isSymbolicLink(list), "the link itself is renamed to .conflist");
+        assertEquals(real, Files.readSymbolicLink(list));
+        assertFalse(Files.exists(conf.resolve("20-bridge.conf"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertTrue(Files.readString(real).contains("\"plugins\""), "the list is in the linked file");
+        i.cleanUp();
+        assertTrue(Files.isSymbolicLink(list));
+        assertFalse(Files.readString(real).contains("istio-cni"));
+        assertTrue(Files.readString(real).contains("\"bridge\""));
+    }
+
+    static List<String> names(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
 }
