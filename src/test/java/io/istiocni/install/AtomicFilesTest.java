@@ -71,7 +71,9 @@ class AtomicFilesTest {
             }
         });
         try {
-            for (int i = 0; i < 3000 && exposed.isEmpty(); i++) {
+            // for 3 s (some hundred writes; each fsyncs): the old window was hit within that in most runs
+            long end = System.nanoTime() + 3_000_000_000L;
+            for (int i = 0; i < 3000 && exposed.isEmpty() && System.nanoTime() < end; i++) {
                 AtomicFiles.write(secret, ("token: t" + i + "\n").getBytes(), 0600);
             }
         } finally {
