@@ -147,6 +147,50 @@ public final class CoreInstaller implements Installer {
         if (copiedNames == null) {
             copiedNames = Set.copyOf(copied);
         }
+        String missing = missingPlugin(sources.containsKey(PLUGIN_BINARY));
+        if (missing != null) {
+            throw new InstallException(Step.COPY_BINARIES, missing);
+        }
+    }
+
+    /**
+     * Ours (issue 9): an entry without the plugin on disk makes every new pod fail ("failed to find plugin"), so the
+     * config step runs only once a runnable {@code istio-cni} is in place in every target bin dir.
+     *
+     * @param inSource whether the source dir has the plugin to copy
+     * @return why the plugin is not in place (one line), or null when it is
+     */
+    private String missingPlugin(boolean inSource) {
+        for (Path dir : binTargets) {
+            String why = notRunnable(dir.resolve(PLUGIN_BINARY));
+            if (why != null) {
+                String cause = !inSource ? "CNI_BIN_SOURCE_DIR " + s.cniBinSourceDir() + " has no " + PLUGIN_BINARY
+                        + " to copy" : s.skipCniBinaries().contains(PLUGIN_BINARY) ? PLUGIN_BINARY
+                        + " is in SKIP_CNI_BINARIES" : why;
+                return "no runnable " + PLUGIN_BINARY + " plugin in " + dir + ": " + cause
+                        + "; the istio-cni entry is not inserted until it is in place";
+            }
+        }
+        return null;
+    }
+
+    /** Why {@code file} cannot be executed by the container runtime, or null when it can. */
+    private static String notRunnable(Path file) {
+        try {
+            if (!Files.isRegularFile(file)) {
+                return Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? file + " is not a regular file"
+                        : file + " does not exist";
+            }
+            if ((AtomicFiles.modeOf(file, 0) & 0111) == 0) {
+                return file + " is not executable";
+            }
+            if (Files.size(file) == 0) {
+                return file + " is empty";
+            }
+            return null;
+        } catch (IOException e) {
+            return "cannot read " + file + ": " + describe(e);
+        }
     }
 
     /** Copies {@code source} to {@code dir/name} atomically (a source under another name is copied by content). */
@@ -397,10 +441,10 @@ public final class CoreInstaller implements Installer {
             if (Files.isDirectory(runDir)) {
                 w.add(runDir, InstallSettings.KUBECONFIG_FILE::equals);
             }
-            Set<String> names = copiedNames == null ? Set.of(PLUGIN_BINARY) : copiedNames;
+            Set<String> names = copiedNames == null ? Set.of() : copiedNames;
             for (Path dir : binTargets) {
                 if (Files.isDirectory(dir)) {
-                    w.add(dir, names::contains);
+                    w.add(dir, n -> n.equals(PLUGIN_BINARY) || names.contains(n));
                 }
             }
             return w;
@@ -480,6 +524,11 @@ public final class CoreInstaller implements Installer {
         Set<String> names = copiedNames;
         if (names == null) {
             return false;
+        }
+        for (Path dir : binTargets) {
+            if (notRunnable(dir.resolve(PLUGIN_BINARY)) != null) {
+                return false;
+            }
         }
         for (Path dir : binTargets) {
             for (String n : names) {

@@ -139,6 +139,64 @@ class CoreInstallerSafetyTest {
         assertTrue(Files.readString(real).contains("\"bridge\""));
     }
 
+    /** The JVM image's case: an empty source dir. The entry would send every new pod to a missing plugin. */
+    @Test
+    void withNoPluginToCopyTheEntryIsNotInsertedAndThePrimaryConfigIsUntouched() throws Exception {
+        Files.delete(src.resolve("istio-cni"));
+        Files.writeString(conf.resolve("10-ptp.conflist"), PTP);
+        CoreInstaller i = installer();
+        var e = assertThrows(Installer.InstallException.class, i::installOnce);
+        assertEquals(Installer.Step.COPY_BINARIES, e.step());
+        assertEquals("no runnable istio-cni plugin in " + bin + ": CNI_BIN_SOURCE_DIR " + src
+                + " has no istio-cni to copy; the istio-cni entry is not inserted until it is in place", e.getMessage());
+        assertEquals(PTP, Files.readString(conf.resolve("10-ptp.conflist")), "byte for byte");
+        assertFalse(i.stillInstalled());
+        assertEquals(List.of(), names(bin));
+
+        Files.writeString(src.resolve("istio-cni"), "#!/bin/sh\n");
+        Files.setPosixFilePermissions(src.resolve("istio-cni"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        i.installOnce();
+        assertTrue(i.stillInstalled(), "inserted once the plugin is there");
+        assertTrue(Files.readString(conf.resolve("10-ptp.conflist")).contains("\"istio-cni\""));
+    }
+
+    @Test
+    void aPluginThatCannotRunIsNotInPlace() throws Exception {
+        Files.writeString(conf.resolve("10-ptp.conflist"), PTP);
+        Files.setPosixFilePermissions(src.resolve("istio-cni"), PosixFilePermissions.fromString("rw-r--r--"));
+        var e = assertThrows(Installer.InstallException.class, installer()::installOnce);
+        assertTrue(e.getMessage().endsWith(bin.resolve("istio-cni") + " is not executable; the istio-cni entry is not"
+                + " inserted until it is in place"), e.getMessage());
+
+        Files.writeString(src.resolve("istio-cni"), "");
+        Files.setPosixFilePermissions(src.resolve("istio-cni"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        e = assertThrows(Installer.InstallException.class, installer()::installOnce);
+        assertTrue(e.getMessage().contains(" is empty"), e.getMessage());
+
+        Files.writeString(src.resolve("istio-cni"), "#!/bin/sh\n");
+        e = assertThrows(Installer.InstallException.class,
+                installer("SKIP_CNI_BINARIES", "istio-cni", "CNI_BIN_TARGET_DIRS", bin + "," + tmp.resolve("bin2"))
+                        ::installOnce);
+        assertTrue(e.getMessage().contains("istio-cni is in SKIP_CNI_BINARIES"), e.getMessage());
+        assertEquals(PTP, Files.readString(conf.resolve("10-ptp.conflist")));
+    }
+
+    @Test
+    void everyTargetBinDirNeedsThePlugin() throws Exception {
+        Files.writeString(conf.resolve("10-ptp.conflist"), PTP);
+        Path bin2 = Files.createDirectories(tmp.resolve("bin2"));
+        CoreInstaller i = installer("CNI_BIN_TARGET_DIRS", bin + "," + bin2);
+        i.installOnce();
+        assertTrue(i.stillInstalled());
+        Files.delete(bin2.resolve("istio-cni"));
+        assertFalse(i.stillInstalled(), "the plugin gone from one of the dirs");
+        // a plugin already in place (an earlier install) is enough, even with nothing to copy now
+        Files.delete(src.resolve("istio-cni"));
+        Files.writeString(bin2.resolve("istio-cni"), "#!/bin/sh\n");
+        Files.setPosixFilePermissions(bin2.resolve("istio-cni"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        installer("CNI_BIN_TARGET_DIRS", bin + "," + bin2).installOnce();
+    }
+
     static List<String> names(Path dir) throws IOException {
         try (var s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
