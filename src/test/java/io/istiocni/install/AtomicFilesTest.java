@@ -134,6 +134,30 @@ class AtomicFilesTest {
     }
 
     @Test
+    void ownTemporaryFilesAreToldApartFromEveryoneElses() throws Exception {
+        String t = AtomicFiles.temporaryName("10-x.conflist");
+        assertTrue(t.matches("10-x\\.conflist\\.tmp\\.[0-9a-z]{13}"), t);
+        assertTrue(AtomicFiles.isOwnTemporary(t));
+        for (String other : List.of("10-x.conflist", "10-x.conflist.tmp.bak", "10-x.conflist.tmp.1234567890",
+                "a.tmp.0123456789ABC", "a.tmp.0123456789abcd", ".tmp.0123456789abc")) {
+            assertFalse(AtomicFiles.isOwnTemporary(other), other);
+        }
+        Path ours = dir.resolve("10-x.conflist.tmp.0123456789abc");
+        Path oursOfAnother = dir.resolve("istio-cni-kubeconfig.tmp.zzzzzzzzzzzzz");
+        Files.writeString(ours, "half");
+        Files.writeString(oursOfAnother, "half");
+        Files.writeString(dir.resolve("10-x.conflist.tmp.bak"), "the user's");
+        Files.writeString(dir.resolve("10-x.conflist"), "the user's");
+        Files.createDirectory(dir.resolve("d.tmp.0123456789abc"));
+        Files.createSymbolicLink(dir.resolve("l.tmp.0123456789abc"), dir.resolve("10-x.conflist"));
+        assertEquals(List.of(ours), AtomicFiles.removeOwnLeftovers(dir, "10-x.conflist"));
+        assertEquals(List.of(oursOfAnother), AtomicFiles.removeOwnLeftovers(dir, null));
+        assertEquals(List.of("10-x.conflist", "10-x.conflist.tmp.bak", "d.tmp.0123456789abc", "l.tmp.0123456789abc"),
+                names(), "a directory or a link is never ours");
+        assertEquals(List.of(), AtomicFiles.removeOwnLeftovers(dir.resolve("missing"), null));
+    }
+
+    @Test
     void copyExecutable() throws Exception {
         Path src = Files.createDirectory(dir.resolve("src"));
         Path dst = Files.createDirectory(dir.resolve("dst"));

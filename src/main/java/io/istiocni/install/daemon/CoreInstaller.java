@@ -74,6 +74,8 @@ public final class CoreInstaller implements Installer {
     private volatile Set<String> copiedNames;
     /** True while a pass blocks waiting for a config (the loop may interrupt it at once on shutdown). */
     private volatile boolean waitingForConfig;
+    /** Whether the first pass has removed the temporary files an earlier, killed process left behind. */
+    private boolean leftoversRemoved;
     private String lastWaitReason;
     private final Set<String> loggedWarnings = new LinkedHashSet<>();
 
@@ -106,6 +108,10 @@ public final class CoreInstaller implements Installer {
 
     @Override
     public void installOnce() throws InstallException, InterruptedException {
+        if (!leftoversRemoved) {
+            removeOwnLeftovers();
+            leftoversRemoved = true;
+        }
         copyBinaries();
         writeKubeconfig();
         writeConfig();
@@ -373,9 +379,15 @@ public final class CoreInstaller implements Installer {
             boolean same = ins.renameTo() == null && Arrays.equals(files.get(ins.fileName()), ins.bytes());
             if (!same) {
                 beforeInsertion = ins.renameTo() == null ? files.get(ins.fileName()) : null;
-                AtomicFiles.replace(file, ins.bytes(), s.cniConfGroupRead() ? 0640 : 0600);
-                if (ins.renameTo() != null) {
+                int fallbackMode = s.cniConfGroupRead() ? 0640 : 0600;
+                if (ins.renameTo() == null) {
+                    AtomicFiles.replace(file, ins.bytes(), fallbackMode);
+                } else if (Files.isSymbolicLink(file)) {
+                    // the link stays a link: the list goes into the linked file, then the link is renamed
+                    AtomicFiles.replace(file, ins.bytes(), fallbackMode);
                     AtomicFiles.rename(file, confDir.resolve(ins.renameTo()));
+                } else {
+                    convert(file, confDir.resolve(ins.renameTo()), ins.bytes(), fallbackMode);
                 }
                 LOG.infof("inserted the istio-cni entry into %s", confDir.resolve(ins.finalName()));
             }
@@ -391,6 +403,19 @@ public final class CoreInstaller implements Installer {
             throw new InstallException(Step.CREATE_CNI_CONFIG, "cannot write " + file + ": " + describe(e)
                     + binDirHint(e), e);
         }
+    }
+
+    /**
+     * install.md 7.2: the list is written as {@code X.conflist} (with the mode of {@code X.conf}) before {@code X.conf}
+     * goes, so that a process killed in between leaves the user's {@code X.conf} as it was, first in libcni's order,
+     * never a list in a {@code .conf} file (which the runtime cannot read).
+     */
+    private static void convert(Path conf, Path list, byte[] content, int fallbackMode) throws IOException {
+        if (!Files.exists(conf)) {
+            throw new NoSuchFileException(conf.toString(), null, "removed during configuration");
+        }
+        AtomicFiles.write(list, content, AtomicFiles.modeOf(conf, fallbackMode));
+        Files.deleteIfExists(conf);
     }
 
     /**
@@ -609,8 +634,23 @@ public final class CoreInstaller implements Installer {
                 failures.add("cannot remove " + bin + ": " + describe(e));
             }
         }
+        removeOwnLeftovers();
         if (!failures.isEmpty()) {
             throw new IOException(String.join("; ", failures));
+        }
+    }
+
+    /**
+     * install.md 7.5: no temporary file may be left behind, also not by a process killed in the middle of a write.
+     * Only our own temporary files ({@link AtomicFiles#isOwnTemporary}) in the dirs we write, nothing of the user's.
+     */
+    private void removeOwnLeftovers() {
+        List<Path> dirs = new ArrayList<>(List.of(confDir, runDir));
+        dirs.addAll(binTargets);
+        for (Path dir : dirs) {
+            for (Path p : AtomicFiles.removeOwnLeftovers(dir, null)) {
+                LOG.infof("removed %s, left behind by an interrupted write", p);
+            }
         }
     }
 

@@ -3,9 +3,12 @@ package io.istiocni.install.daemon;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.istiocni.install.AtomicFiles;
+import io.istiocni.install.ConfigChoice;
 import io.istiocni.install.InstallSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -195,6 +198,70 @@ class CoreInstallerSafetyTest {
         Files.writeString(bin2.resolve("istio-cni"), "#!/bin/sh\n");
         Files.setPosixFilePermissions(bin2.resolve("istio-cni"), PosixFilePermissions.fromString("rwxr-xr-x"));
         installer("CNI_BIN_TARGET_DIRS", bin + "," + bin2).installOnce();
+    }
+
+    /** Temporary files of a process killed mid-write: ours go on start and on cleanup, nothing else does. */
+    @Test
+    void ownLeftoversAreRemovedOnStartAndOnCleanUpAndNothingElse() throws Exception {
+        Files.writeString(conf.resolve("10-ptp.conflist"), PTP);
+        Files.createDirectories(run);
+        List<Path> ours = List.of(conf.resolve("10-ptp.conflist.tmp.00000000000ab"),
+                conf.resolve("YYY-istio-cni.conf.tmp.0000000000001"), run.resolve("istio-cni-kubeconfig.tmp.1a2b3c4d5e6f7"),
+                bin.resolve("istio-cni.tmp.0zzzzzzzzzzzz"));
+        List<Path> users = List.of(conf.resolve("10-ptp.conflist.tmp.bak"), conf.resolve("notes.tmp.12345"),
+                bin.resolve("calico.tmp"), run.resolve("other.log"));
+        for (Path p : ours) {
+            Files.writeString(p, "token: half-written");
+        }
+        for (Path p : users) {
+            Files.writeString(p, "the user's");
+        }
+        CoreInstaller i = installer();
+        i.installOnce();
+        for (Path p : ours) {
+            assertFalse(Files.exists(p), p + " removed on start");
+        }
+        for (Path p : users) {
+            assertEquals("the user's", Files.readString(p), p + " kept");
+        }
+        for (Path p : ours) {
+            Files.writeString(p, "token: half-written");
+        }
+        i.cleanUp();
+        for (Path p : ours) {
+            assertFalse(Files.exists(p), p + " removed on cleanup");
+        }
+        for (Path p : users) {
+            assertEquals("the user's", Files.readString(p), p + " kept");
+        }
+        assertEquals(PTP, Files.readString(conf.resolve("10-ptp.conflist")));
+    }
+
+    /** The state a kill between the two steps of a .conf conversion leaves, and what a restart makes of it. */
+    @Test
+    void aConversionInterruptedAfterTheListWasWrittenLeavesTheConfReadableAndIsFinishedOnRestart() throws Exception {
+        String bridge = "{\"cniVersion\": \"0.4.0\", \"name\": \"b\", \"type\": \"bridge\"}";
+        Path confFile = conf.resolve("20-bridge.conf");
+        Files.writeString(confFile, bridge);
+        Files.setPosixFilePermissions(confFile, PosixFilePermissions.fromString("rw-r--r--"));
+        CoreInstaller first = installer();
+        first.installOnce();
+        Path list = conf.resolve("20-bridge.conflist");
+        assertFalse(Files.exists(confFile));
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(list)), "mode kept");
+        String converted = Files.readString(list);
+
+        // killed after the list was written, before the .conf went: libcni still reads the user's .conf first
+        Files.writeString(confFile, bridge);
+        assertEquals("20-bridge.conf", assertInstanceOf(ConfigChoice.Chosen.class,
+                ConfigChoice.choose(null, AtomicFiles.readRegularFiles(conf))).fileName());
+        CoreInstaller restarted = installer();
+        restarted.installOnce();
+        assertEquals(List.of("20-bridge.conflist"), names(conf));
+        assertEquals(converted, Files.readString(list));
+        restarted.cleanUp();
+        assertFalse(Files.readString(list).contains("istio-cni"));
+        assertTrue(Files.readString(list).contains("\"bridge\""));
     }
 
     static List<String> names(Path dir) throws IOException {
