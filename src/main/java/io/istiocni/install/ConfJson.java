@@ -30,11 +30,17 @@ public final class ConfJson {
     }
 
     /**
-     * Parses one JSON value filling the whole input (white space around it allowed).
+     * Parses one JSON value filling the whole input (white space around it allowed), as Go's reader does: a leading
+     * byte-order mark is an error.
      *
      * @throws IllegalArgumentException with a one-line reason when the input is not a single JSON value
      */
     public static JsonNode parse(byte[] data) {
+        if (data.length >= 3 && (data[0] & 0xff) == 0xef && (data[1] & 0xff) == 0xbb && (data[2] & 0xff) == 0xbf) {
+            // Jackson skips a UTF-8 byte-order mark, Go's encoding/json (libcni, so the runtime) rejects the file
+            throw new IllegalArgumentException("invalid character 'ï' looking for beginning of value"
+                    + " (a UTF-8 byte-order mark, which libcni does not accept)");
+        }
         try {
             return JsonTrees.parse(data, JsonTrees.Fractions.EXACT, JsonTrees.RepeatedKeys.LAST_PLACE);
         } catch (JsonProcessingException e) {

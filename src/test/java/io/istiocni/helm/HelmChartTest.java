@@ -188,9 +188,12 @@ class HelmChartTest {
         assertEquals("false", cm.get("AMBIENT_ENABLED"));
         assertEquals("0.1.0", cm.get("CURRENT_AGENT_VERSION"));
 
-        // RBAC: the installer reads; repair in place needs no pod writes
-        assertEquals(Set.of("get", "list", "watch"), r.verbs("istio-cni", "pods"));
-        assertEquals(Set.of("get", "list", "watch"), r.verbs("istio-cni", "nodes"));
+        // RBAC: the plugin gets its pod, nothing more (no code reads nodes or namespaces); repair in place needs no
+        // pod writes
+        assertEquals(Set.of("get"), r.verbs("istio-cni", "pods"));
+        assertEquals(Set.of(), r.verbs("istio-cni", "nodes"));
+        assertEquals(Set.of(), r.verbs("istio-cni", "namespaces"));
+        assertEquals(1, r.get("ClusterRole/istio-cni").get("rules").size(), "one rule, for pods");
         assertEquals(Set.of("get", "list", "watch"), r.verbs("istio-cni-repair-role", "pods"));
         assertEquals(Set.of("create", "patch"), r.verbs("istio-cni-repair-role", "events"));
         assertEquals(Set.of(), r.verbs("istio-cni-repair-role", "pods/status"));
@@ -242,7 +245,7 @@ class HelmChartTest {
         assertFalse(r.objects().containsKey("ClusterRole/istio-cni-repair-role"));
         assertFalse(r.objects().containsKey("ClusterRoleBinding/istio-cni-repair-rolebinding"));
         assertNull(r.hostPathMountedAt("/host/proc"));
-        assertEquals(Set.of("get", "list", "watch"), r.verbs("istio-cni", "pods"));
+        assertEquals(Set.of("get"), r.verbs("istio-cni", "pods"), "no repair, no pod list or watch");
     }
 
     @Test

@@ -400,6 +400,39 @@ class InstallerIT {
         assertEquals(PTP_CONFLIST, Files.readString(primary));
     }
 
+    /**
+     * Issue 9 section 7: the JVM image's empty plugin source dir. An entry without a plugin on disk would make every
+     * new pod fail ("failed to find plugin"): the daemon stays not ready with one line and the config is untouched.
+     */
+    @Test
+    void withNoPluginToCopyTheDaemonStaysNotReadyAndLeavesThePrimaryConfigAlone() throws Exception {
+        Files.delete(srcDir.resolve("istio-cni"));
+        Files.createDirectories(confDir);
+        Path conf = confDir.resolve("10-ptp.conflist");
+        Files.writeString(conf, PTP_CONFLIST);
+        daemon = Daemon.start(this);
+        daemon.awaitLog("no runnable istio-cni plugin in " + binDir, Duration.ofSeconds(30));
+        Thread.sleep(3500); // passes at about 0, 1 and 3 s (back-off)
+        assertTrue(daemon.isAlive(), daemon.log());
+        assertEquals(503, daemon.readyz());
+        assertTrue(daemon.installsTotal("COPY_BINARIES_FAILURE") >= 2, "retried\n" + daemon.metrics());
+        List<String> lines = daemon.log().lines().filter(l -> l.contains("no runnable istio-cni plugin")).toList();
+        assertEquals(1, lines.size(), "one line, not one per pass" + daemon.log());
+        System.out.println("InstallerIT: logged: " + lines.get(0));
+        assertEquals(PTP_CONFLIST, Files.readString(conf), "the primary config untouched");
+        try (var files = Files.list(binDir)) {
+            assertEquals(List.of(), files.toList());
+        }
+
+        Files.createSymbolicLink(srcDir.resolve("istio-cni"), ItSupport.executable());
+        daemon.awaitReady(Duration.ofSeconds(10));
+        assertTrue(hasOurEntry(conf), "inserted once the plugin could be copied");
+        assertTrue(Files.isExecutable(binDir.resolve("istio-cni")));
+        int exit = daemon.terminate(Duration.ofSeconds(5));
+        assertTrue(exit == 0 || exit == 143, "exit " + exit + daemon.log());
+        assertEquals(PTP_CONFLIST, Files.readString(conf));
+    }
+
     // ------------------------------------------------------------------------------------------------ helpers
 
     /** Lays the service-account files out as the kubelet projects them: {@code token -> ..data/token}. */

@@ -158,6 +158,7 @@ class CoreInstallerTest {
     void legacyBinarySettings() throws Exception {
         Files.writeString(conf.resolve("10-ptp.conflist"), PTP);
         Files.writeString(bin.resolve("istio-cni"), "old");
+        Files.setPosixFilePermissions(bin.resolve("istio-cni"), PosixFilePermissions.fromString("rwxr-xr-x"));
         installer("UPDATE_CNI_BINARIES", "false", "SKIP_CNI_BINARIES", "other-tool").installOnce();
         assertEquals("old", Files.readString(bin.resolve("istio-cni")));
         assertFalse(Files.exists(bin.resolve("other-tool")));
