@@ -48,6 +48,7 @@ env_need /usr/bin/python3 python3   # listeners and clients of the traffic tests
 env_need setpriv util-linux
 env_need curl curl          # the demo asks the installer's /readyz
 env_need openssl openssl    # the demo's API endpoint certificate
+env_need strace strace      # CrashSafetyIT kills the installer at each write step (fault injection)
 
 if [ ${#env_missing[@]} -gt 0 ]; then
     # de-duplicate

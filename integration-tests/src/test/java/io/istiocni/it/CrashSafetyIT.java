@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.istiocni.testing.HostCapabilities;
 import java.io.File;
 import java.io.IOException;
 import java.net.HttpURLConnection;
@@ -66,23 +67,19 @@ class CrashSafetyIT {
     int healthPort;
     final List<String> report = new ArrayList<>();
 
-    static boolean straceCanKill() {
-        if (!ItSupport.isRoot()) {
-            return false;
-        }
-        try {
-            ItSupport.Result r = ItSupport.run(List.of("strace", "-f", "-qq", "-o", "/dev/null", "-e",
-                    "inject=rename,renameat,renameat2:error=EIO:signal=KILL:when=1", "--", "mv", "/dev/null/x",
-                    "/dev/null/y"), null, null, Duration.ofSeconds(20));
-            return r.exit() != 0 && !r.stderr().contains("ptrace");
-        } catch (AssertionError e) {
-            return false;
-        }
+    /** strace (installed by the test command) that may trace here: a sandbox refusing ptrace is a skip. */
+    static void requireStraceKills() {
+        HostCapabilities.requireRoot("traces the installer with strace");
+        HostCapabilities.requireCommand("strace", "-V");
+        ItSupport.Result r = ItSupport.run(List.of("strace", "-f", "-qq", "-o", "/dev/null", "-e",
+                "inject=rename,renameat,renameat2:error=EIO:signal=KILL:when=1", "--", "mv", "/dev/null/x",
+                "/dev/null/y"), null, null, Duration.ofSeconds(20));
+        assumeTrue(r.exit() != 0 && !r.stderr().contains("ptrace"), "ptrace refused here: " + r.stderr().strip());
     }
 
     @Test
     void killedAtEveryWriteStepOfTheInstallTheConfigStaysIntactAndNothingIsLeftBehind() throws Exception {
-        assumeTrue(straceCanKill(), "needs root and a working strace (ptrace)");
+        requireStraceKills();
         int kills = 0;
         for (String primary : List.of("10-ptp.conflist", "20-bridge.conf")) {
             for (KillPoint point : KillPoint.values()) {
@@ -105,7 +102,7 @@ class CrashSafetyIT {
 
     @Test
     void killedAtEveryWriteStepOfTheCleanupTheConfigStaysIntactAndNothingIsLeftBehind() throws Exception {
-        assumeTrue(straceCanKill(), "needs root and a working strace (ptrace)");
+        requireStraceKills();
         int kills = 0;
         String primary = "10-ptp.conflist";
         for (KillPoint point : KillPoint.values()) {
