@@ -9,8 +9,8 @@ gRPC calls go through grpc's generic unary call, so no gRPC code generator is ne
                                     (CRI plugin on, runc v2 shim, cgroupfs, overlayfs, netns under DIR),
                                     import a pause image made from busybox-static; prints {"pid", "socket"}
   run SOCK NAMESPACE NAME [UID]     RunPodSandbox, then PodSandboxStatus (verbose); prints {"id", "ms", "netns",
-                                    "ip", "state"} (ms: the RunPodSandbox call, network set-up included)
-  status SOCK ID                    PodSandboxStatus; prints {"id", "state", "ip", "netns"}
+                                    "ip", "state", "pid"} (ms: the RunPodSandbox call, network set-up included)
+  status SOCK ID                    PodSandboxStatus; prints {"id", "state", "ip", "netns", "pid"}
   stop SOCK ID | rm SOCK ID         StopPodSandbox | RemovePodSandbox
   down DIR                          stop and remove every sandbox, stop containerd, and remove what it left
                                     outside DIR: shim sockets in /run/containerd/s, libcni's result cache
@@ -84,7 +84,7 @@ class Runtime:
         namespaces = info.get("runtimeSpec", {}).get("linux", {}).get("namespaces", [])
         netns = next((n.get("path", "") for n in namespaces if n.get("type") == "network"), "")
         return {"id": r.status.id, "state": pb.PodSandboxState.Name(r.status.state),
-                "ip": r.status.network.ip, "netns": netns}
+                "ip": r.status.network.ip, "netns": netns, "pid": info.get("pid", 0)}
 
     def stop(self, sid):
         self.call("StopPodSandbox", self.pb.StopPodSandboxRequest(pod_sandbox_id=sid), "StopPodSandboxResponse")
