@@ -86,12 +86,13 @@ class Runtime:
         return {"id": r.status.id, "state": pb.PodSandboxState.Name(r.status.state),
                 "ip": r.status.network.ip, "netns": netns, "pid": info.get("pid", 0)}
 
-    def stop(self, sid):
-        self.call("StopPodSandbox", self.pb.StopPodSandboxRequest(pod_sandbox_id=sid), "StopPodSandboxResponse")
+    def stop(self, sid, timeout=TIMEOUT):
+        self.call("StopPodSandbox", self.pb.StopPodSandboxRequest(pod_sandbox_id=sid), "StopPodSandboxResponse",
+                  timeout)
 
-    def remove(self, sid):
+    def remove(self, sid, timeout=TIMEOUT):
         self.call("RemovePodSandbox", self.pb.RemovePodSandboxRequest(pod_sandbox_id=sid),
-                  "RemovePodSandboxResponse")
+                  "RemovePodSandboxResponse", timeout)
 
     def ids(self):
         r = self.call("ListPodSandbox", self.pb.ListPodSandboxRequest(), "ListPodSandboxResponse", 10)
@@ -223,7 +224,7 @@ def down(d):
                 ids.add(sid)
                 for step in (rt.stop, rt.remove):
                     try:
-                        step(sid)
+                        step(sid, 20)  # bounded: a hung containerd is killed below
                     except SystemExit:
                         pass
         except SystemExit:
