@@ -121,6 +121,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   # no CAP_SYS_RESOURCE in a container-hosted machine: runc could not lower the score otherwise
   restrict_oom_score_adj = true
   netns_mounts_under_state_dir = true
+  # no AppArmor profile loaded into the host's kernel (it would outlive this containerd)
+  disable_apparmor = true
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
   [plugins."io.containerd.grpc.v1.cri".cni]
