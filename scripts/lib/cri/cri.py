@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PAUSE_IMAGE = "registry.local/istio-cni-java/pause:busybox"
 SHIM_SOCKET_DIR = "/run/containerd/s"      # containerd 1.6: fixed, whatever its state dir
 CNI_RESULT_CACHE = "/var/lib/cni/results"  # libcni: fixed, whatever containerd's root
-TIMEOUT = 60
+TIMEOUT = 120  # kubelet's default --runtime-request-timeout (2m)
 
 
 def die(msg):

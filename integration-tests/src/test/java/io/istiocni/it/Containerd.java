@@ -18,7 +18,7 @@ final class Containerd implements AutoCloseable {
 
     private static final Path CLIENT = Path.of("scripts/lib/cri/cri.py").toAbsolutePath();
     private static final String PYTHON = "/usr/bin/python3"; // Debian's, which has grpcio and protobuf
-    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(150); // above cri.py's gRPC deadline (kubelet's 2 min)
 
     private final Path dir;
     private final String socket;

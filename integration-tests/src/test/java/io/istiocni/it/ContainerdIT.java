@@ -131,7 +131,7 @@ class ContainerdIT {
                 dir.resolve("api.key").toString(), token)
                 .redirectError(apiLog.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .start();
-        String port = firstLine(api, Duration.ofSeconds(20));
+        String port = firstLine(api, Duration.ofSeconds(60));
 
         int healthPort = InstallerIT.freePort();
         installerLog = dir.resolve("install.log");
@@ -152,8 +152,8 @@ class ContainerdIT {
         pb.redirectErrorStream(true).redirectOutput(installerLog.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         installer = pb.start();
-        boolean ready = poll(Duration.ofSeconds(60), () -> readyz(healthPort) == 200 || !installer.isAlive());
-        assertTrue(ready && installer.isAlive(), "installer not ready within 60 s" + logs());
+        boolean ready = poll(Duration.ofSeconds(180), () -> readyz(healthPort) == 200 || !installer.isAlive());
+        assertTrue(ready && installer.isAlive(), "installer not ready within 180 s" + logs());
         assertTrue(Files.readString(conflist).contains("\"type\": \"istio-cni\""), "not chained" + logs());
         Thread.sleep(1000); // containerd's CRI plugin reloads the conflist on its file-change event
     }
@@ -244,7 +244,7 @@ class ContainerdIT {
             List<Throwable> failures = new ArrayList<>();
             for (Future<Containerd.Sandbox> f : started) {
                 try {
-                    sandboxes.add(f.get(3, TimeUnit.MINUTES));
+                    sandboxes.add(f.get(6, TimeUnit.MINUTES));
                 } catch (java.util.concurrent.ExecutionException e) {
                     failures.add(e.getCause());
                 }
