@@ -6,8 +6,9 @@
 #
 # Run it as root: the tests create network namespaces and apply iptables rules in them.
 # On a fresh Debian 12 it first installs what is missing (iptables, iproute2,
-# containernetworking-plugins, Maven), and it selects a JDK 25 when the default java is
-# older. Exits with Maven's status.
+# containernetworking-plugins, Maven, and for ContainerdIT containerd, runc, busybox-static,
+# protobuf-compiler, python3-grpcio, python3-protobuf), and it selects a JDK 25 when the
+# default java is older. Exits with Maven's status.
 #
 # Environment:
 #   JAVA_HOME          used when it is a JDK 25 or newer

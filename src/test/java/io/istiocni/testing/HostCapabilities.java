@@ -79,6 +79,13 @@ public final class HostCapabilities {
         }
     }
 
+    /** A prerequisite the test checks itself (e.g. a set of programs): missing is a failure under {@link #strict()}. */
+    public static void require(boolean present, String what) {
+        if (!present) {
+            missing(what);
+        }
+    }
+
     public static void requireFile(Path file) {
         if (!Files.isRegularFile(file)) {
             missing(file + " does not exist");
