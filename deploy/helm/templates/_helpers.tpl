@@ -84,15 +84,33 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
 
-{{/* the image reference: <hub>/<image>:<tag>[-<variant>], or image when it contains "/" */}}
+{{/*
+The image reference, as Istio's chart makes it: <hub>/<image>:<tag>[-<variant>], or image itself when it contains
+"/" (Istio's rule). Ours also takes an image containing ":" or "@" as a full reference (istio-cni:native, as
+`kind load` names a local image; Istio would render hub/istio-cni:native:tag). The only images published are the
+native one, <hub>/istio-cni:<tag> (the only one that can install the plugin on a node), and <tag>-jvm (daemon and
+CLI modes only): any variant fails the render instead of naming an image that does not exist.
+*/}}
 {{- define "istio-cni.image" -}}
 {{- $v := include "istio-cni.values" . | fromYaml -}}
-{{- if contains "/" $v.image -}}
-{{- $v.image -}}
+{{- $image := toString $v.image -}}
+{{- if or (contains "/" $image) (contains ":" $image) (contains "@" $image) -}}
+{{- $image -}}
 {{- else -}}
 {{- $hub := $v.hub | default $v.global.hub -}}
 {{- $tag := toString ($v.tag | default $v.global.tag) -}}
-{{- $variant := $v.variant | default $v.global.variant -}}
-{{- printf "%s/%s:%s" $hub $v.image $tag -}}{{- if $variant }}-{{ $variant }}{{ end -}}
+{{- $variant := toString ($v.variant | default $v.global.variant) -}}
+{{- if not $hub -}}
+{{- fail "no image hub: set hub (or global.hub), or image to a full reference such as registry.example/istio-cni:0.1.0" -}}
+{{- end -}}
+{{- if not $tag -}}
+{{- fail "no image tag: set tag (or global.tag), or image to a full reference such as registry.example/istio-cni:0.1.0" -}}
+{{- end -}}
+{{- if eq $variant "jvm" -}}
+{{- fail "variant \"jvm\": the JVM image cannot install the CNI plugin on a node (only the native executable runs there); leave variant empty for the native image" -}}
+{{- else if $variant -}}
+{{- fail (printf "variant %q is not built for istio-cni-java (no %s/%s:%s-%s image): leave variant and global.variant empty for the native image, or set image to a full reference" $variant $hub $image $tag $variant) -}}
+{{- end -}}
+{{- printf "%s/%s:%s" $hub $image $tag -}}
 {{- end -}}
 {{- end -}}

@@ -1,7 +1,6 @@
 package io.istiocni.cli;
 
 import com.sun.net.httpserver.HttpServer;
-import io.istiocni.capture.IptablesCommand;
 import io.istiocni.cni.NamespaceIdentity;
 import io.istiocni.cni.Plugin;
 import io.istiocni.cni.PodRedirect;

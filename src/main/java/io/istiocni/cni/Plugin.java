@@ -1,7 +1,7 @@
 package io.istiocni.cni;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.istiocni.cli.VersionCommand;
+import io.istiocni.version.Version;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -44,7 +44,7 @@ public final class Plugin {
         Invocation call = new Invocation(env, stdin, stdout, handler, nsCheck, command);
         try {
             if (command.isEmpty()) {
-                stderr.println("CNI plugin istio-cni " + VersionCommand.version());
+                stderr.println("CNI plugin istio-cni " + Version.current());
                 stderr.println(PROTOCOL_LINE);
                 stderr.flush();
                 return 0;

@@ -1,7 +1,6 @@
 package io.istiocni.repair;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.istiocni.install.InstallSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.event.Observes;
@@ -34,14 +33,13 @@ public class RepairService {
      *
      * @throws IllegalArgumentException (one line) when there is no node name or the client cannot be built
      */
-    public synchronized RepairController start(InstallSettings settings) {
+    public synchronized RepairController start(RepairSettings repair) {
         if (controller != null) {
             return controller;
         }
         if (stopped) {
             throw new IllegalArgumentException("repair: shutting down");
         }
-        InstallSettings.Repair repair = settings.repair();
         if (repair.nodeName().isEmpty()) {
             throw new IllegalArgumentException("repair: no node name: set REPAIR_NODE_NAME (or NODE_NAME,"
                     + " KUBERNETES_NODE_NAME)");
@@ -54,7 +52,7 @@ public class RepairService {
                     + RepairController.message(e));
         }
         InPlaceRepair inPlace = repair.repairPods()
-                ? InPlaceRepair.forHost(settings.hostProcPath(), settings.nativeNftables()) : null;
+                ? InPlaceRepair.forHost(repair.hostProcPath(), repair.nativeNftables()) : null;
         RepairController c = new RepairController(kube, repair, inPlace, new RepairMetrics(registry));
         c.start();
         controller = c;
@@ -65,8 +63,8 @@ public class RepairService {
      * The installer's way (install.md 4 step 7): started in the background, so that building the client does not
      * delay the first install pass; a start-up failure is logged and the installer carries on.
      */
-    public void startInInstaller(InstallSettings settings) {
-        if (!settings.repair().enabled()) {
+    public void startInInstaller(RepairSettings settings) {
+        if (!settings.enabled()) {
             LOG.info("repair controller disabled (REPAIR_ENABLED=false)");
             return;
         }

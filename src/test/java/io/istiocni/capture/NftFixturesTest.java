@@ -3,6 +3,8 @@ package io.istiocni.capture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.istiocni.cli.IptablesCommand;
+import io.istiocni.conformance.Fixtures;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -25,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class NftFixturesTest {
 
-    static final Path NFT = Path.of(System.getProperty("istio.cni.shared", "../shared"), "conformance", "nft");
+    static final Path NFT = Fixtures.dir("nft");
 
     static Stream<String> cases() throws IOException {
         try (Stream<Path> files = Files.list(NFT)) {

@@ -10,7 +10,10 @@ import io.istiocni.cni.log.PluginLog;
 import io.istiocni.iptables.RuleApplier;
 import io.istiocni.kube.PodFetchException;
 import io.istiocni.netns.CommandRunner;
-import io.istiocni.nftables.NftablesBackend;
+import io.istiocni.nftables.NftApplier;
+import io.istiocni.redirect.CaptureBackends;
+import io.istiocni.redirect.IptablesBackend;
+import io.istiocni.redirect.NftablesBackend;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -70,7 +73,7 @@ class PodRedirectTest {
                 throw fetchError;
             }
             return podJson;
-        }, new RuleApplier(path -> fake));
+        }, CaptureBackends.of(new IptablesBackend(new RuleApplier(path -> fake))));
     }
 
     AddRequest request(String extraConf, String namespace, String name, String netns) throws Exception {
@@ -138,7 +141,7 @@ class PodRedirectTest {
         nft.toFile().setExecutable(true);
         List<String> stdins = new ArrayList<>();
         List<String> namespaces = new ArrayList<>();
-        NftablesBackend backend = new NftablesBackend(ns -> (argv, env, stdin) -> {
+        NftApplier nftables = new NftApplier(ns -> (argv, env, stdin) -> {
             commands.add(argv);
             stdins.add(stdin);
             namespaces.add(ns);
@@ -146,9 +149,9 @@ class PodRedirectTest {
         }, dir.toString(), w -> { });
         PodRedirect handler = new PodRedirect(new PluginLog(new PrintStream(OutputStream.nullOutputStream()),
                 Clock.systemUTC(), 1 << 20, Duration.ofSeconds(1)), kc -> (namespace, name) -> podJson,
-                new RuleApplier(path -> {
+                CaptureBackends.of(new IptablesBackend(new RuleApplier(path -> {
                     throw new AssertionError("no iptables with native_nftables");
-                }), backend);
+                })), new NftablesBackend(nftables)));
         handler.add(request(",\"native_nftables\":true", "shop", "web-1", "/proc/self/ns/net"));
         int load = commands.indexOf(List.of(nft.toString(), "-f", "-"));
         assertTrue(load > 0, commands.toString());

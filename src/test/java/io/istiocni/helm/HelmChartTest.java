@@ -148,7 +148,7 @@ class HelmChartTest {
         assertEquals("install-cni", c.get("name").asText());
         assertEquals("install-cni", c.at("/command/0").asText());
         assertEquals("--log_output_level=info", c.at("/args/0").asText());
-        assertTrue(c.get("image").asText().matches("[^/]+/[^:]+/istio-cni:0\\.1\\.0"), c.get("image").asText());
+        assertEquals("ghcr.io/istio-cni-java/istio-cni:0.1.0", c.get("image").asText());
         assertFalse(c.has("imagePullPolicy"));
         assertEquals("/readyz", c.at("/readinessProbe/httpGet/path").asText());
         assertEquals(8000, c.at("/readinessProbe/httpGet/port").asInt());
@@ -198,9 +198,12 @@ class HelmChartTest {
         assertEquals("false", cm.get("AMBIENT_ENABLED"));
         assertEquals("0.1.0", cm.get("CURRENT_AGENT_VERSION"));
 
-        // RBAC: the installer reads; repair in place needs no pod writes
-        assertEquals(Set.of("get", "list", "watch"), r.verbs("istio-cni", "pods"));
-        assertEquals(Set.of("get", "list", "watch"), r.verbs("istio-cni", "nodes"));
+        // RBAC: the plugin gets its pod, nothing more (no code reads nodes or namespaces); repair in place needs no
+        // pod writes
+        assertEquals(Set.of("get"), r.verbs("istio-cni", "pods"));
+        assertEquals(Set.of(), r.verbs("istio-cni", "nodes"));
+        assertEquals(Set.of(), r.verbs("istio-cni", "namespaces"));
+        assertEquals(1, r.get("ClusterRole/istio-cni").get("rules").size(), "one rule, for pods");
         assertEquals(Set.of("get", "list", "watch"), r.verbs("istio-cni-repair-role", "pods"));
         assertEquals(Set.of("create", "patch"), r.verbs("istio-cni-repair-role", "events"));
         assertEquals(Set.of(), r.verbs("istio-cni-repair-role", "pods/status"));
@@ -252,7 +255,7 @@ class HelmChartTest {
         assertFalse(r.objects().containsKey("ClusterRole/istio-cni-repair-role"));
         assertFalse(r.objects().containsKey("ClusterRoleBinding/istio-cni-repair-rolebinding"));
         assertNull(r.hostPathMountedAt("/host/proc"));
-        assertEquals(Set.of("get", "list", "watch"), r.verbs("istio-cni", "pods"));
+        assertEquals(Set.of("get"), r.verbs("istio-cni", "pods"), "no repair, no pod list or watch");
     }
 
     @Test
@@ -366,5 +369,39 @@ class HelmChartTest {
 
         Exception e = assertThrows(Exception.class, () -> render(c -> c.set("platform", "bogus")));
         assertTrue(e.getMessage().contains("unknown platform"), e.getMessage());
+    }
+
+    static String image(UnaryOperator<TemplateCommand> values) throws Exception {
+        return render(values).container().get("image").asText();
+    }
+
+    @Test
+    void imageReference() throws Exception {
+        // Istio's <hub>/<image>:<tag>, hub and tag falling back to global.*, the cni. form winning
+        assertEquals("localhost:5000/istio-cni:dev", image(c -> c.set("hub", "localhost:5000").set("tag", "dev")));
+        assertEquals("registry.example/istio-cni:1.0.0",
+                image(c -> c.set("global.hub", "registry.example").set("global.tag", "1.0.0")));
+        assertEquals("b.example/istio-cni:2", image(c -> c.set("hub", "a.example").set("cni.hub", "b.example")
+                .set("tag", "2")));
+        assertEquals("ghcr.io/istio-cni-java/my-cni:0.1.0", image(c -> c.set("image", "my-cni")));
+        // a full reference is used as it is: "/" (Istio's rule), and ours, ":" or "@" (a locally loaded image)
+        assertEquals("istio-cni:native", image(c -> c.set("image", "istio-cni:native")));
+        assertEquals("reg.example/x/istio-cni@sha256:" + "a".repeat(64),
+                image(c -> c.set("image", "reg.example/x/istio-cni@sha256:" + "a".repeat(64))));
+        assertEquals("reg.example/istio-cni", image(c -> c.set("image", "reg.example/istio-cni")
+                .set("variant", "distroless")));
+    }
+
+    @Test
+    void unpublishedVariantsAreRefused() {
+        for (String key : List.of("variant", "global.variant", "cni.variant")) {
+            Exception e = assertThrows(Exception.class, () -> render(c -> c.set(key, "distroless")));
+            assertTrue(e.getMessage().contains("variant \"distroless\" is not built for istio-cni-java"
+                    + " (no ghcr.io/istio-cni-java/istio-cni:0.1.0-distroless image)"), e.getMessage());
+        }
+        Exception e = assertThrows(Exception.class, () -> render(c -> c.set("variant", "jvm")));
+        assertTrue(e.getMessage().contains("the JVM image cannot install the CNI plugin on a node"), e.getMessage());
+        e = assertThrows(Exception.class, () -> render(c -> c.set("global.hub", "")));
+        assertTrue(e.getMessage().contains("no image hub"), e.getMessage());
     }
 }

@@ -8,6 +8,7 @@ import io.istiocni.netns.CommandRunner;
 import io.istiocni.netns.ProcessCommandRunner;
 import io.istiocni.netns.ScratchNamespace;
 import io.istiocni.rules.Family;
+import io.istiocni.testing.HostCapabilities;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,6 +103,7 @@ class IptablesSandboxTest {
     @Test
     void theSandboxTakesThePodsLockWhileTheNodesIsHeld() throws Exception {
         ScratchNamespace.assumeAvailable();
+        HostCapabilities.requireIptables();
         try (ScratchNamespace ns = ScratchNamespace.create()) {
             ProcessCommandRunner runner = new ProcessCommandRunner(ns.path());
             CommandRunner.Result lock = runner.run(Iptables.sandboxed(ns.path(),

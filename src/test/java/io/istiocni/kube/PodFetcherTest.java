@@ -15,6 +15,7 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.istiocni.pod.PodManifest;
 import io.istiocni.pod.PodManifests;
+import io.istiocni.testing.Await;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
@@ -35,7 +36,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
@@ -169,11 +169,7 @@ class PodFetcherTest {
         });
         // created once at least two attempts have failed (polled: a fixed pause can end before the first attempt
         // on a busy machine, and the pod would then be found at once)
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (logged.size() < 2 && !fetch.isDone()) {
-            assertTrue(System.nanoTime() < deadline, "no two failed attempts logged: " + logged);
-            Thread.sleep(10);
-        }
+        Await.until("two failed attempts logged", () -> logged.size() >= 2 || fetch.isDone());
         createPod(server, "shop", "web-2", false);
         String json = fetch.get();
         assertEquals("web-2", PodManifests.parse(json).name());

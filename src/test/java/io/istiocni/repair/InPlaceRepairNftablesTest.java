@@ -2,12 +2,14 @@ package io.istiocni.repair;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodIP;
 import io.istiocni.iptables.ApplyOutcome;
 import io.istiocni.netns.ScratchNamespace;
+import io.istiocni.testing.HostCapabilities;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,7 +28,8 @@ class InPlaceRepairNftablesTest {
 
     @BeforeEach
     void namespace() {
-        ScratchNamespace.assumeAvailable();
+        HostCapabilities.requireNetworkNamespaces();
+        HostCapabilities.requireCommand("nft", "--version");
         ns = ScratchNamespace.createInOwnUserNamespace();
         podIp = "10.78." + (1 + (int) (Math.random() * 250)) + ".9";
         peer = ScratchNamespace.create();
@@ -54,7 +57,9 @@ class InPlaceRepairNftablesTest {
 
         InPlaceRepair.Result result = InPlaceRepair.forHost("/proc", true).repair(pod);
 
-        assertEquals(ApplyOutcome.APPLIED, result.outcome());
+        InPlaceRepair.Repaired repaired = assertInstanceOf(InPlaceRepair.Repaired.class, result);
+        assertEquals(ApplyOutcome.APPLIED, repaired.outcome());
+        assertEquals(List.of(), repaired.warnings(), "nftables.md 7.6: no owner to look for, nothing to warn");
         String nat = ns.check("nft", "list", "table", "inet", "istio-proxy-nat");
         assertTrue(nat.contains("skuid 1337 counter packets 0 bytes 0 return"), nat);
         assertTrue(nat.contains("jump istio-in-redirect"), nat);

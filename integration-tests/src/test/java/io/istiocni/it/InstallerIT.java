@@ -1,6 +1,7 @@
 package io.istiocni.it;
 
 import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.istiocni.testing.Await;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -145,7 +147,8 @@ class InstallerIT {
         Path bin = binDir.resolve("istio-cni");
         assertTrue(Files.isRegularFile(bin) && !Files.isSymbolicLink(bin), "plugin copied as a file");
         assertTrue(Files.isExecutable(bin));
-        assertTrue(Files.readString(bin).equals(Files.readString(ItSupport.executable())), "same content");
+        // bytes, not text: the native executable is an ELF binary, not UTF-8
+        assertArrayEquals(Files.readAllBytes(ItSupport.executable()), Files.readAllBytes(bin), "same content");
         ItSupport.Result version = ItSupport.run(List.of(bin.toString(), "version"), ItSupport.cleanEnv(Map.of()),
                 null, Duration.ofSeconds(60));
         assertEquals(0, version.exit(), "the copied program runs:\n" + version.describe());
@@ -302,11 +305,11 @@ class InstallerIT {
         daemon = Daemon.start(this, Map.of("CNI_CONF_NAME", "20-named.conflist"));
         Files.write(named, garbage);
         daemon.awaitLog("error loading existing CNI config", Duration.ofSeconds(30));
-        Thread.sleep(2500); // some retries
+        // it keeps retrying (and failing) without touching the files
+        Await.until("a retried pass failed too", () -> daemon.installsTotal("CREATE_CNI_CONFIG_FAILURE") >= 2);
         assertTrue(daemon.isAlive(), daemon.log());
         assertEquals(503, daemon.readyz());
         assertEquals(200, daemon.healthz());
-        assertTrue(daemon.installsTotal("CREATE_CNI_CONFIG_FAILURE") >= 1, daemon.metrics());
         assertEquals(0.0, daemon.metric("istio_cni_install_ready"));
         assertEquals(new String(garbage, StandardCharsets.UTF_8), Files.readString(named), "untouched");
         assertEquals(new String(garbage, StandardCharsets.UTF_8), Files.readString(conf), "untouched");
@@ -395,6 +398,39 @@ class InstallerIT {
         assertTrue(exit == 0 || exit == 143, "exit " + exit);
         assertFalse(Files.exists(ours), "standalone file removed");
         assertEquals(PTP_CONFLIST, Files.readString(primary));
+    }
+
+    /**
+     * Issue 9 section 7: the JVM image's empty plugin source dir. An entry without a plugin on disk would make every
+     * new pod fail ("failed to find plugin"): the daemon stays not ready with one line and the config is untouched.
+     */
+    @Test
+    void withNoPluginToCopyTheDaemonStaysNotReadyAndLeavesThePrimaryConfigAlone() throws Exception {
+        Files.delete(srcDir.resolve("istio-cni"));
+        Files.createDirectories(confDir);
+        Path conf = confDir.resolve("10-ptp.conflist");
+        Files.writeString(conf, PTP_CONFLIST);
+        daemon = Daemon.start(this);
+        daemon.awaitLog("no runnable istio-cni plugin in " + binDir, Duration.ofSeconds(30));
+        Thread.sleep(3500); // passes at about 0, 1 and 3 s (back-off)
+        assertTrue(daemon.isAlive(), daemon.log());
+        assertEquals(503, daemon.readyz());
+        assertTrue(daemon.installsTotal("COPY_BINARIES_FAILURE") >= 2, "retried\n" + daemon.metrics());
+        List<String> lines = daemon.log().lines().filter(l -> l.contains("no runnable istio-cni plugin")).toList();
+        assertEquals(1, lines.size(), "one line, not one per pass" + daemon.log());
+        System.out.println("InstallerIT: logged: " + lines.get(0));
+        assertEquals(PTP_CONFLIST, Files.readString(conf), "the primary config untouched");
+        try (var files = Files.list(binDir)) {
+            assertEquals(List.of(), files.toList());
+        }
+
+        Files.createSymbolicLink(srcDir.resolve("istio-cni"), ItSupport.executable());
+        daemon.awaitReady(Duration.ofSeconds(10));
+        assertTrue(hasOurEntry(conf), "inserted once the plugin could be copied");
+        assertTrue(Files.isExecutable(binDir.resolve("istio-cni")));
+        int exit = daemon.terminate(Duration.ofSeconds(5));
+        assertTrue(exit == 0 || exit == 143, "exit " + exit + daemon.log());
+        assertEquals(PTP_CONFLIST, Files.readString(conf));
     }
 
     // ------------------------------------------------------------------------------------------------ helpers

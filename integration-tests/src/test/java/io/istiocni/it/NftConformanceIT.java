@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.istiocni.conformance.Fixtures;
 import io.istiocni.it.ItSupport.Result;
 import io.istiocni.rules.nft.NftListing;
 import java.nio.file.Path;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -29,7 +29,7 @@ class NftConformanceIT {
     private static final Pattern OWNER_NAME = Pattern.compile("\\b(skgid|skuid)( != | )([A-Za-z_][A-Za-z0-9_.-]*)");
 
     static Path dir() {
-        return ItSupport.sharedDir().resolve("conformance/nft");
+        return Fixtures.dir("nft");
     }
 
     static List<String> cases() {
@@ -73,7 +73,7 @@ class NftConformanceIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void ourTransactionLoadsToTheSameRulesetAsIstios(String name) {
-        Assumptions.assumeTrue(ItSupport.isRoot(), "needs root");
+        ItSupport.requireNftTools();
         Result ours = runCase(name);
         assertEquals(0, ours.exit(), ours::describe);
         assertFalse(ours.stdout().isEmpty(), ours::describe);

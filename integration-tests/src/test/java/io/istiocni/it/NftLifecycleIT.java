@@ -11,7 +11,6 @@ import io.istiocni.rules.nft.NftListing;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +36,7 @@ class NftLifecycleIT {
 
     @BeforeEach
     void root() {
-        Assumptions.assumeTrue(ItSupport.isRoot(), "needs root");
+        ItSupport.requireNftTools();
     }
 
     static Map<String, String> env() {

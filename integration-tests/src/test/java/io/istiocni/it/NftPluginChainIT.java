@@ -3,12 +3,12 @@ package io.istiocni.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.istiocni.testing.HostCapabilities;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +41,8 @@ class NftPluginChainIT {
 
     @BeforeEach
     void setUp() throws IOException {
-        assumeTrue(ItSupport.isRoot(), "needs root (network namespaces)");
+        ItSupport.requireNftTools();
+        HostCapabilities.requireCniPlugins("ptp", "host-local");
         runDir = Files.createDirectories(tmp.resolve("run"));
         Files.writeString(runDir.resolve("istio-cni-kubeconfig"),
                 PluginChainIT.kubeconfig(client.getMasterUrl().toString()));

@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.istiocni.it.ItSupport.Result;
 import io.istiocni.it.ItSupport.Variant;
+import io.istiocni.testing.HostCapabilities;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +37,8 @@ class NftTrafficIT {
 
     @BeforeEach
     void root() {
-        Assumptions.assumeTrue(ItSupport.isRoot(), "needs root");
+        ItSupport.requireTrafficTools();
+        HostCapabilities.requireCommand("nft", "--version");
     }
 
     /** Applies with the nft backend and checks that the rules are nft's and no iptables rule was made. */

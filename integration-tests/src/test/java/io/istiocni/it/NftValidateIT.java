@@ -7,7 +7,6 @@ import io.istiocni.it.ItSupport.Result;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +19,7 @@ class NftValidateIT {
 
     @BeforeEach
     void root() {
-        Assumptions.assumeTrue(ItSupport.isRoot(), "needs root");
+        ItSupport.requireNftTools();
     }
 
     @Test

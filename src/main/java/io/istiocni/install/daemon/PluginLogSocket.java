@@ -74,7 +74,7 @@ final class PluginLogSocket implements AutoCloseable {
         Path path = runDir.resolve(FILE_NAME);
         ServerSocketChannel server = null;
         try {
-            Files.createDirectories(runDir);
+            CoreInstaller.createRunDirectory(runDir);
             if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(path)) {
                 Files.delete(path); // a stale socket from an earlier run
             }
