@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.istiocni.conformance.Fixtures;
 import io.istiocni.iptables.ApplyOutcome;
 import io.istiocni.iptables.RuleApplier;
 import io.istiocni.netns.CommandRunner;
@@ -124,7 +125,7 @@ class InPlaceRepairTest {
     /** The fixtures' pods, as the informer holds them, read as the plugin reads the API server's answer. */
     @Test
     void thePodIsReadWithThePluginsReader() throws IOException {
-        Path fixtures = Path.of(System.getProperty("istio.cni.shared", "../shared")).resolve("conformance/pod");
+        Path fixtures = Fixtures.dir("pod");
         List<Path> files;
         try (Stream<Path> list = Files.list(fixtures)) {
             files = list.filter(p -> p.getFileName().toString().endsWith(".pod.yaml")).sorted().toList();
