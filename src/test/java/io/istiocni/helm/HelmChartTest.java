@@ -111,6 +111,15 @@ class HelmChartTest {
         return new Rendered(objects);
     }
 
+    static JsonNode mountAt(JsonNode container, String mountPath) {
+        for (JsonNode m : container.get("volumeMounts")) {
+            if (m.get("mountPath").asText().equals(mountPath)) {
+                return m;
+            }
+        }
+        throw new AssertionError("nothing mounted at " + mountPath);
+    }
+
     @Test
     void lintPasses() {
         assertTrue(Files.isRegularFile(CHART.resolve("Chart.yaml")), "run from the project dir");
@@ -163,6 +172,8 @@ class HelmChartTest {
         assertEquals("/etc/cni/net.d", r.hostPathMountedAt("/host/etc/cni/net.d"));
         assertEquals("/var/run/istio-cni", r.hostPathMountedAt("/var/run/istio-cni"));
         assertEquals("/proc", r.hostPathMountedAt("/host/proc"));
+        assertEquals("/var/run/netns", r.hostPathMountedAt("/var/run/netns"));
+        assertEquals("HostToContainer", mountAt(c, "/var/run/netns").get("mountPropagation").asText());
 
         // env: the ConfigMap through envFrom, the downward API in env
         assertEquals("istio-cni-config", c.at("/envFrom/0/configMapRef/name").asText());
@@ -242,6 +253,7 @@ class HelmChartTest {
         assertFalse(r.objects().containsKey("ClusterRole/istio-cni-repair-role"));
         assertFalse(r.objects().containsKey("ClusterRoleBinding/istio-cni-repair-rolebinding"));
         assertNull(r.hostPathMountedAt("/host/proc"));
+        assertNull(r.hostPathMountedAt("/var/run/netns"));
         assertEquals(Set.of("get", "list", "watch"), r.verbs("istio-cni", "pods"));
     }
 
