@@ -1,6 +1,7 @@
 package io.istiocni.repair;
 
 import io.istiocni.install.InstallSettings;
+import io.istiocni.log.DaemonLog;
 import io.istiocni.install.daemon.ProbeServers;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.ArcContainer;
@@ -33,6 +34,7 @@ public class RepairCommand implements Callable<Integer> {
             System.err.println("istio-cni repair: " + e.getMessage());
             return 1;
         }
+        DaemonLog.install(settings.logLevels(), settings.logAsJson(), System.out);
         ArcContainer arc = Arc.container();
         if (arc == null) {
             System.err.println("istio-cni repair: needs the Quarkus runtime (start it as `istio-cni repair`)");

@@ -1,6 +1,7 @@
 package io.istiocni.install.daemon;
 
 import io.istiocni.install.InstallSettings;
+import io.istiocni.log.DaemonLog;
 import io.istiocni.repair.RepairService;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.ArcContainer;
@@ -39,6 +40,7 @@ public class InstallCommand implements Callable<Integer> {
         Installer installer;
         try {
             settings = InstallSettings.from(env, List.copyOf(args));
+            DaemonLog.install(settings.logLevels(), settings.logAsJson(), System.out);
             ports = DaemonPorts.of(settings);
             InstallDaemon.logStart(ports); // install.md 4 step 2: the version, then the settings
             installer = factory.create(settings);
