@@ -1,5 +1,6 @@
 package io.istiocni.install.daemon;
 
+import io.istiocni.cli.VersionCommand;
 import io.istiocni.install.InstallSettings;
 import io.istiocni.log.DaemonLog;
 import io.istiocni.repair.RepairService;
@@ -34,6 +35,11 @@ public class InstallCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!args.isEmpty() && args.get(0).equals("version")) {
+            // Istio's install-cni has a version subcommand: install-cni version, istio-cni install version
+            return new picocli.CommandLine(new VersionCommand()).execute(args.subList(1, args.size())
+                    .toArray(String[]::new));
+        }
         Map<String, String> env = System.getenv();
         InstallSettings settings;
         DaemonPorts ports;
