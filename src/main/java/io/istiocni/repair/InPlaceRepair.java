@@ -51,10 +51,13 @@ public final class InPlaceRepair {
         this.env = env;
     }
 
-    /** The production wiring: procfs at {@code HOST_PROC_PATH}, tools as processes, the daemon's environment. */
-    public static InPlaceRepair forHost(String hostProcPath) {
-        return new InPlaceRepair(new NetnsFinder(Path.of(hostProcPath))::find, CaptureBackends.processes(),
-                System.getenv());
+    /**
+     * The production wiring: procfs at {@code HOST_PROC_PATH} and the runtime's pinned namespaces
+     * ({@code HOST_NETNS_PATH}), tools as processes, the daemon's environment.
+     */
+    public static InPlaceRepair forHost(String hostProcPath, List<Path> pinnedNetnsDirs) {
+        return new InPlaceRepair(new NetnsFinder(Path.of(hostProcPath), pinnedNetnsDirs)::find,
+                CaptureBackends.processes(), System.getenv());
     }
 
     /** A failed repair; the message is the one of repair.md 5.3. */

@@ -272,7 +272,7 @@ class RepairControllerTest {
                     "HOST_PROC_PATH", "/proc"));
             RepairSettings settings = RepairSettings.from(env, List.of());
             metrics = new RepairMetrics(registry);
-            controller = new RepairController(client, settings, InPlaceRepair.forHost(settings.hostProcPath()),
+            controller = new RepairController(client, settings, InPlaceRepair.forHost(settings.hostProcPath(), List.of()),
                     metrics);
             startObserved(controller);
             Pod broken = pod("shop", "unredirected", NODE, crashLooping("istio-validation", 126, ""));
