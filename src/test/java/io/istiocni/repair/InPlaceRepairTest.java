@@ -124,7 +124,7 @@ class InPlaceRepairTest {
     /** The fixtures' pods, as the informer holds them, read as the plugin reads the API server's answer. */
     @Test
     void thePodIsReadWithThePluginsReader() throws IOException {
-        Path fixtures = Path.of(System.getProperty("istio.cni.shared", "../shared")).resolve("conformance/pod");
+        Path fixtures = io.istiocni.conformance.Fixtures.dir("pod");
         List<Path> files;
         try (Stream<Path> list = Files.list(fixtures)) {
             files = list.filter(p -> p.getFileName().toString().endsWith(".pod.yaml")).sorted().toList();
