@@ -16,8 +16,36 @@ replaced; null entries are skipped.
 {{- end -}}
 
 {{/*
-The effective values, as YAML: chart defaults, then the platform preset, then the user's
-top-level values, then the user's `cni.` values (install.md §13, §13.5).
+A profile file as YAML (Istio's zzz_profile.yaml: files/profile-<name>.yaml,
+files/profile-compatibility-version-<v>.yaml, files/profile-platform-<name>.yaml), its `cni.`
+part moved to the top level (Istio's files hold the values of several charts, this chart's under
+`cni:`). Fails with Istio's message ("unknown profile demo2") when the chart has no such file.
+Use: include "istio-cni.profile" (list $ "profile" "demo")
+*/}}
+{{- define "istio-cni.profile" -}}
+{{- $root := index . 0 -}}
+{{- $what := index . 1 -}}
+{{- $name := toString (index . 2) -}}
+{{- $file := printf "files/profile-%s.yaml" $name -}}
+{{- if eq $what "compatibility version" -}}{{- $file = printf "files/profile-compatibility-version-%s.yaml" $name -}}{{- end -}}
+{{- if eq $what "platform" -}}{{- $file = printf "files/profile-platform-%s.yaml" $name -}}{{- end -}}
+{{- $text := $root.Files.Get $file -}}
+{{- if not $text -}}
+{{- if eq $what "platform" -}}
+{{- fail (printf "unknown platform %q (known: gke, openshift, k3s, k3d, microk8s, minikube)" $name) -}}
+{{- end -}}
+{{- fail (cat "unknown" $what $name) -}}
+{{- end -}}
+{{- $p := fromYaml $text | default dict -}}
+{{- $out := omit $p "cni" -}}
+{{- include "istio-cni.merge" (list $out (get $p "cni" | default dict)) -}}
+{{- toYaml $out -}}
+{{- end -}}
+
+{{/*
+The effective values, as YAML, in Istio's order: chart defaults, then the `profile`, the
+`compatibilityVersion` and the `platform` files, then the user's top-level values, then the
+user's `cni.` values (install.md §13, §13.5). Each of the three may also be given under `global.`.
 Use: {{- $v := include "istio-cni.values" . | fromYaml }}
 */}}
 {{- define "istio-cni.values" -}}
@@ -26,25 +54,21 @@ Use: {{- $v := include "istio-cni.values" . | fromYaml }}
 {{- $cni := .Values.cni | default dict -}}
 {{- $userGlobal := $user.global | default dict -}}
 {{- $cniGlobal := $cni.global | default dict -}}
+{{- $profile := coalesce $cni.profile $cniGlobal.profile $user.profile $userGlobal.profile "" -}}
+{{- $compatibility := coalesce $cni.compatibilityVersion $cniGlobal.compatibilityVersion $user.compatibilityVersion $userGlobal.compatibilityVersion "" -}}
 {{- $platform := coalesce $cni.platform $cniGlobal.platform $user.platform $userGlobal.platform "" -}}
-{{- $presets := dict
-  "gke" (dict "cniBinDir" "" "resourceQuotas" (dict "enabled" true))
-  "openshift" (dict "cniBinDir" "/var/lib/cni/bin" "cniConfDir" "/etc/cni/multus/net.d" "chained" false "cniConfFileName" "istio-cni.conf" "provider" "multus" "seLinuxOptions" (dict "type" "spc_t"))
-  "k3s" (dict "cniConfDir" "/var/lib/rancher/k3s/agent/etc/cni/net.d" "cniBinDir" "/var/lib/rancher/k3s/data/cni")
-  "k3d" (dict "cniConfDir" "/var/lib/rancher/k3s/agent/etc/cni/net.d" "cniBinDir" "/bin")
-  "microk8s" (dict "cniConfDir" "/var/snap/microk8s/current/args/cni-network" "cniBinDir" "/var/snap/microk8s/current/opt/cni/bin")
-  "minikube" (dict "cniNetnsDir" "/var/run/docker/netns")
--}}
-{{- if and $platform (not (hasKey $presets $platform)) -}}
-{{- fail (printf "unknown platform %q (known: gke, openshift, k3s, k3d, microk8s, minikube)" $platform) -}}
+{{- if $profile -}}
+{{- include "istio-cni.merge" (list $v (include "istio-cni.profile" (list $ "profile" $profile) | fromYaml)) -}}
+{{- end -}}
+{{- if $compatibility -}}
+{{- include "istio-cni.merge" (list $v (include "istio-cni.profile" (list $ "compatibility version" $compatibility) | fromYaml)) -}}
 {{- end -}}
 {{- if $platform -}}
-{{- include "istio-cni.merge" (list $v (index $presets $platform)) -}}
+{{- include "istio-cni.merge" (list $v (include "istio-cni.profile" (list $ "platform" $platform) | fromYaml)) -}}
 {{- end -}}
 {{- include "istio-cni.merge" (list $v $user) -}}
 {{- include "istio-cni.merge" (list $v $cni) -}}
 {{- $_ := set $v "platform" $platform -}}
-{{- $profile := coalesce $v.profile $v.global.profile "" -}}
 {{- if or $v.ambient.enabled (eq $profile "ambient") -}}
 {{- fail "ambient mode is not supported" -}}
 {{- end -}}
@@ -72,16 +96,16 @@ Use: {{- $v := include "istio-cni.values" . | fromYaml }}
 {{- define "istio-cni.labels" -}}
 {{- $v := include "istio-cni.values" . | fromYaml -}}
 app: istio-cni
-release: {{ .Release.Name }}
+release: {{ .Release.Name | quote }}
 istio.io/rev: {{ $v.revision | default "default" | quote }}
-install.operator.istio.io/owning-resource: {{ $v.ownerName | default "unknown" }}
+install.operator.istio.io/owning-resource: {{ $v.ownerName | default "unknown" | quote }}
 operator.istio.io/component: Cni
 app.kubernetes.io/name: istio-cni
-app.kubernetes.io/instance: {{ .Release.Name }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service | quote }}
 app.kubernetes.io/part-of: istio
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
-helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | quote }}
 {{- end -}}
 
 {{/*

@@ -44,7 +44,11 @@ final class PodSource {
         try {
             String text = file.equals("-") ? new String(stdin.readAllBytes(), StandardCharsets.UTF_8)
                     : Files.readString(Path.of(file));
-            pod = PodManifests.parse(text);
+            PodManifests.Chosen chosen = PodManifests.parseManifestFile(text);
+            pod = chosen.pod();
+            if (chosen.note() != null) {
+                err.println("--pod " + file + ": " + chosen.note());
+            }
         } catch (NoSuchFileException e) {
             throw new UsageException("--pod " + file + ": no such file");
         } catch (IOException e) {

@@ -8,6 +8,7 @@ import io.istiocni.install.daemon.CoreInstaller;
 import io.istiocni.install.daemon.InstallDaemon;
 import io.istiocni.install.daemon.Installer;
 import io.istiocni.install.daemon.InstallerFactory;
+import io.istiocni.log.DaemonLog;
 import io.istiocni.repair.RepairService;
 import io.istiocni.repair.RepairSettings;
 import io.istiocni.settings.SettingSet;
@@ -57,6 +58,11 @@ public class InstallCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!args.isEmpty() && args.get(0).equals("version")) {
+            // Istio's install-cni has a version subcommand: install-cni version, istio-cni install version
+            return new picocli.CommandLine(new VersionCommand()).execute(args.subList(1, args.size())
+                    .toArray(String[]::new));
+        }
         Map<String, String> env = System.getenv();
         InstallSettings settings;
         RepairSettings repairSettings;
@@ -66,6 +72,8 @@ public class InstallCommand implements Callable<Integer> {
             SettingValues values = SETTINGS.parse(env, List.copyOf(args));
             settings = InstallSettings.of(values);
             repairSettings = RepairSettings.of(values);
+            DaemonSettings daemon = DaemonSettings.of(values);
+            DaemonLog.install(daemon.logLevels(), daemon.logAsJson(), System.out);
             ports = DaemonPorts.of(settings.healthPort(), settings.monitoringPort());
             InstallDaemon.logStart(ports); // install.md 4 step 2: the version, then the settings
             installer = factory.create(settings);

@@ -2,6 +2,7 @@ package io.istiocni.cli;
 
 import io.istiocni.daemon.DaemonSettings;
 import io.istiocni.daemon.ProbeServers;
+import io.istiocni.log.DaemonLog;
 import io.istiocni.repair.RepairService;
 import io.istiocni.repair.RepairSettings;
 import io.istiocni.settings.SettingSet;
@@ -48,6 +49,8 @@ public class RepairCommand implements Callable<Integer> {
             System.err.println("istio-cni repair: " + e.getMessage());
             return 1;
         }
+        DaemonSettings daemon = DaemonSettings.of(values);
+        DaemonLog.install(daemon.logLevels(), daemon.logAsJson(), System.out);
         ArcContainer arc = Arc.container();
         if (arc == null) {
             System.err.println("istio-cni repair: needs the Quarkus runtime (start it as `istio-cni repair`)");
@@ -64,7 +67,7 @@ public class RepairCommand implements Callable<Integer> {
             System.err.println("istio-cni " + e.getMessage());
             return 1;
         }
-        arc.instance(ProbeServers.class).get().startMetrics(DaemonSettings.of(values).monitoringPort());
+        arc.instance(ProbeServers.class).get().startMetrics(daemon.monitoringPort());
         Quarkus.waitForExit();
         return 0;
     }

@@ -60,15 +60,21 @@ public final class InPlaceRepair {
         this.env = env;
     }
 
-    /** The production wiring: procfs at {@code HOST_PROC_PATH}, tools as processes, the daemon's environment. */
-    public static InPlaceRepair forHost(String hostProcPath) {
-        return forHost(hostProcPath, false);
+    /**
+     * The production wiring: procfs at {@code HOST_PROC_PATH} and the runtime's pinned namespaces
+     * ({@code HOST_NETNS_PATH}), tools as processes, the daemon's environment; iptables.
+     */
+    public static InPlaceRepair forHost(String hostProcPath, List<Path> pinnedNetnsDirs) {
+        return forHost(hostProcPath, pinnedNetnsDirs, false);
     }
 
-    /** As {@link #forHost(String)}, programming the backend the node's plugin uses ({@code NATIVE_NFTABLES}). */
-    public static InPlaceRepair forHost(String hostProcPath, boolean nativeNftables) {
-        return new InPlaceRepair(new NetnsFinder(Path.of(hostProcPath))::find, CaptureBackends.processes(),
-                nativeNftables, io.istiocni.netns.OwnerUserNamespace::of, System.getenv());
+    /**
+     * As {@link #forHost(String, List)}, programming the backend the node's plugin uses ({@code NATIVE_NFTABLES}).
+     */
+    public static InPlaceRepair forHost(String hostProcPath, List<Path> pinnedNetnsDirs, boolean nativeNftables) {
+        return new InPlaceRepair(new NetnsFinder(Path.of(hostProcPath), pinnedNetnsDirs)::find,
+                CaptureBackends.processes(), nativeNftables, io.istiocni.netns.OwnerUserNamespace::of,
+                System.getenv());
     }
 
     /** A failed repair; the message is the one of repair.md 5.3. */

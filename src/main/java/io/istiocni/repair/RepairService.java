@@ -52,7 +52,8 @@ public class RepairService {
                     + RepairController.message(e));
         }
         InPlaceRepair inPlace = repair.repairPods()
-                ? InPlaceRepair.forHost(repair.hostProcPath(), repair.nativeNftables()) : null;
+                ? InPlaceRepair.forHost(repair.hostProcPath(), repair.hostNetnsPaths(), repair.nativeNftables())
+                : null;
         RepairController c = new RepairController(kube, repair, inPlace, new RepairMetrics(registry));
         c.start();
         controller = c;
@@ -68,6 +69,11 @@ public class RepairService {
             LOG.info("repair controller disabled (REPAIR_ENABLED=false)");
             return;
         }
+        String outside = outsideKubernetes(settings);
+        if (outside != null) {
+            LOG.warn(outside);
+            return;
+        }
         Thread.ofPlatform().daemon(true).name("repair-start").start(() -> {
             try {
                 start(settings);
@@ -75,6 +81,19 @@ public class RepairService {
                 LOG.errorf("repair controller not started: %s", RepairController.message(e));
             }
         });
+    }
+
+    /**
+     * Without a node name the controller cannot run (repair.md 3). The chart always sets one (spec.nodeName), so
+     * this is an installer run outside Kubernetes (a test bench, a demo), where nothing is wrong: the reason to log
+     * once as a warning, or null when there is a node name.
+     */
+    static String outsideKubernetes(RepairSettings settings) {
+        if (!settings.nodeName().isEmpty()) {
+            return null;
+        }
+        return "repair controller not started: no node name (REPAIR_NODE_NAME, NODE_NAME or KUBERNETES_NODE_NAME;"
+                + " the chart sets it from spec.nodeName)";
     }
 
     public synchronized void stop() {

@@ -4,6 +4,7 @@ import io.istiocni.daemon.DaemonSettings;
 import io.istiocni.settings.Setting;
 import io.istiocni.settings.SettingSet;
 import io.istiocni.settings.SettingValues;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -51,6 +52,9 @@ public final class RepairSettings {
             "the node's name: repair's first fallback for REPAIR_NODE_NAME"));
     public static final Setting<String> KUBERNETES_NODE_NAME = DECLARED.add(Setting.string("KUBERNETES_NODE_NAME", "",
             "the node's name: repair's second fallback for REPAIR_NODE_NAME"));
+    public static final Setting<List<String>> HOST_NETNS_PATH = DECLARED.add(Setting.list("HOST_NETNS_PATH",
+            "/var/run/netns", "where the runtime pins pods' network namespaces as mounted in the container (comma-separated);"
+                    + " repair in place searches them when no process holds the pod's namespace (CRI-O's drop_infra_ctr)"));
     public static final Setting<String> HOST_PROC_PATH = DECLARED.add(Setting.string("HOST_PROC_PATH", "/host/proc",
             "the node's procfs as mounted in the container, where repair in place finds pods' network namespaces"
                     + " (`/proc` outside a container)"));
@@ -150,5 +154,10 @@ public final class RepairSettings {
 
     public String hostProcPath() {
         return values.get(HOST_PROC_PATH);
+    }
+
+    /** {@code HOST_NETNS_PATH}: the runtime's pinning directories, in search order. */
+    public List<Path> hostNetnsPaths() {
+        return values.get(HOST_NETNS_PATH).stream().map(Path::of).toList();
     }
 }

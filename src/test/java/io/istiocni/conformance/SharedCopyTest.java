@@ -66,7 +66,8 @@ class SharedCopyTest {
         }
         Path beside = BASEDIR.resolveSibling("shared");
         if (!Files.isDirectory(beside)) {
-            String reason = "no shared directory at " + beside + " (nor -Distio.cni.shared): in-repository copies not compared";
+            String reason = "no shared directory at " + beside
+                    + " (nor -Distio.cni.shared): in-repository copies not compared";
             System.out.println("[SharedCopyTest] skipped: " + reason);
             Assumptions.abort(reason);
         }

@@ -105,7 +105,11 @@ class HelmChartTest {
     }
 
     static Rendered render(UnaryOperator<TemplateCommand> values) throws Exception {
-        TemplateCommand cmd = new Helm(CHART).template().withName("istio-cni").withNamespace("kube-system");
+        return render("istio-cni", "kube-system", values);
+    }
+
+    static Rendered render(String release, String namespace, UnaryOperator<TemplateCommand> values) throws Exception {
+        TemplateCommand cmd = new Helm(CHART).template().withName(release).withNamespace(namespace);
         String yaml = values.apply(cmd).call();
         Map<String, JsonNode> objects = new LinkedHashMap<>();
         try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(yaml)) {
@@ -119,6 +123,15 @@ class HelmChartTest {
             }
         }
         return new Rendered(objects);
+    }
+
+    static JsonNode mountAt(JsonNode container, String mountPath) {
+        for (JsonNode m : container.get("volumeMounts")) {
+            if (m.get("mountPath").asText().equals(mountPath)) {
+                return m;
+            }
+        }
+        throw new AssertionError("nothing mounted at " + mountPath);
     }
 
     @Test
@@ -173,6 +186,8 @@ class HelmChartTest {
         assertEquals("/etc/cni/net.d", r.hostPathMountedAt("/host/etc/cni/net.d"));
         assertEquals("/var/run/istio-cni", r.hostPathMountedAt("/var/run/istio-cni"));
         assertEquals("/proc", r.hostPathMountedAt("/host/proc"));
+        assertEquals("/var/run/netns", r.hostPathMountedAt("/var/run/netns"));
+        assertEquals("HostToContainer", mountAt(c, "/var/run/netns").get("mountPropagation").asText());
 
         // env: the ConfigMap through envFrom, the downward API in env
         assertEquals("istio-cni-config", c.at("/envFrom/0/configMapRef/name").asText());
@@ -255,6 +270,7 @@ class HelmChartTest {
         assertFalse(r.objects().containsKey("ClusterRole/istio-cni-repair-role"));
         assertFalse(r.objects().containsKey("ClusterRoleBinding/istio-cni-repair-rolebinding"));
         assertNull(r.hostPathMountedAt("/host/proc"));
+        assertNull(r.hostPathMountedAt("/var/run/netns"));
         assertEquals(Set.of("get"), r.verbs("istio-cni", "pods"), "no repair, no pod list or watch");
     }
 
@@ -403,5 +419,97 @@ class HelmChartTest {
         assertTrue(e.getMessage().contains("the JVM image cannot install the CNI plugin on a node"), e.getMessage());
         e = assertThrows(Exception.class, () -> render(c -> c.set("global.hub", "")));
         assertTrue(e.getMessage().contains("no image hub"), e.getMessage());
+    }
+
+    // ---- names that YAML would read as numbers (istio/istio#60238) ----
+
+    /** A namespace, release, revision and priority class named like numbers stay strings in every object. */
+    @Test
+    void numericNamesRenderAsStrings() throws Exception {
+        Rendered r = render("1234", "123", c -> c.set("revision", "1").set("ownerName", "2")
+                .set("priorityClassName", "3").set("global.resourceQuotas.enabled", true)
+                .set("resourceQuotas.enabled", true).set("global.networkPolicy.enabled", true)
+                .set("provider", "multus").set("global.imagePullSecrets[0]", "4").set("env.5", "6"));
+        int namespaced = 0;
+        for (var e : r.objects().entrySet()) {
+            JsonNode meta = e.getValue().get("metadata");
+            if (meta.has("namespace")) {
+                assertTrue(meta.get("namespace").isTextual(), e.getKey() + " namespace " + meta.get("namespace"));
+                namespaced++;
+            }
+            meta.get("labels").properties().forEach(l -> assertTrue(l.getValue().isTextual(),
+                    e.getKey() + " label " + l.getKey() + "=" + l.getValue()));
+        }
+        assertTrue(namespaced >= 5, "namespaced objects: " + namespaced);
+        assertEquals("123", r.get("DaemonSet/istio-cni-node").at("/metadata/namespace").textValue());
+        assertEquals("1234", r.get("DaemonSet/istio-cni-node").at("/metadata/labels/release").textValue());
+        assertEquals("1", r.get("DaemonSet/istio-cni-node").at("/metadata/labels/istio.io~1rev").textValue());
+        assertEquals("2", r.get("DaemonSet/istio-cni-node").at("/metadata/labels/install.operator.istio.io~1owning-resource").textValue());
+        for (String binding : List.of("ClusterRoleBinding/istio-cni", "ClusterRoleBinding/istio-cni-repair-rolebinding")) {
+            assertEquals("123", r.get(binding).at("/subjects/0/namespace").textValue(), binding);
+        }
+        assertEquals("3", r.podSpec().get("priorityClassName").textValue());
+        assertEquals("4", r.get("ServiceAccount/istio-cni").at("/imagePullSecrets/0/name").textValue());
+        assertEquals("6", r.config().get("5"));
+        assertEquals("6", r.env().get("5").get("value").textValue());
+    }
+
+    // ---- Istio's profiles (files/profile-*.yaml, zzz_profile.yaml) ----
+
+    @Test
+    void unknownProfileOrCompatibilityVersionFailsWithIstiosMessage() {
+        for (String key : List.of("profile", "global.profile", "cni.profile")) {
+            Exception e = assertThrows(Exception.class, () -> render(c -> c.set(key, "bogus")));
+            assertTrue(e.getMessage().contains("unknown profile bogus"), key + ": " + e.getMessage());
+        }
+        for (String key : List.of("compatibilityVersion", "global.compatibilityVersion")) {
+            Exception e = assertThrows(Exception.class, () -> render(c -> c.set(key, "1.9")));
+            assertTrue(e.getMessage().contains("unknown compatibility version 1.9"), key + ": " + e.getMessage());
+        }
+    }
+
+    @Test
+    void demoProfileLowersTheRequestsAndTheUserStillWins() throws Exception {
+        JsonNode demo = render(c -> c.set("profile", "demo")).container().get("resources");
+        assertEquals("10m", demo.at("/requests/cpu").asText());
+        assertEquals("40Mi", demo.at("/requests/memory").asText());
+        JsonNode user = render(c -> c.set("global.profile", "demo").set("resources.requests.cpu", "50m")).container()
+                .get("resources");
+        assertEquals("50m", user.at("/requests/cpu").asText());
+        assertEquals("40Mi", user.at("/requests/memory").asText());
+    }
+
+    @Test
+    void profilesWithoutValuesForThisChartRenderTheDefaults() throws Exception {
+        String defaults = render(c -> c).objects().toString();
+        for (String profile : List.of("preview", "remote", "stable")) {
+            assertEquals(defaults, render(c -> c.set("profile", profile)).objects().toString(), profile);
+        }
+        for (String version : List.of("1.24", "1.25", "1.26", "1.27", "1.28", "1.29")) {
+            assertEquals(defaults, render(c -> c.set("compatibilityVersion", version)).objects().toString(), version);
+        }
+    }
+
+    @Test
+    void ambientProfileIsRefused() {
+        Exception e = assertThrows(Exception.class, () -> render(c -> c.set("profile", "ambient")));
+        assertTrue(e.getMessage().contains("ambient mode is not supported"), e.getMessage());
+    }
+
+    /** Istio's order: profile, then platform, then the user's values. */
+    @Test
+    void platformFileAppliesAfterTheProfile() throws Exception {
+        Rendered r = render(c -> c.set("profile", "demo").set("platform", "openshift").set("chained", true));
+        assertEquals("10m", r.container().at("/resources/requests/cpu").asText());
+        assertEquals("/var/lib/cni/bin", r.hostPathMountedAt("/host/opt/cni/bin"));
+        assertEquals("true", r.config().get("CHAINED_CNI_PLUGIN"));
+        assertEquals("/var/run/docker/netns", render(c -> c.set("platform", "minikube")).hostPathMountedAt("/var/run/netns"));
+    }
+
+    @Test
+    void logAsJsonReachesTheDaemon() throws Exception {
+        assertEquals(1, render(c -> c).container().get("args").size());
+        JsonNode args = render(c -> c.set("global.logAsJson", true)).container().get("args");
+        assertEquals("--log_as_json", args.get(1).asText());
     }
 }

@@ -28,8 +28,9 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Every case of {@code conformance/install} (src/test/resources): settings from {@code settings.env} (+ ARGS), a scratch copy of
- * {@code existing/} as the conf dir, one install pass done with {@link ConfigPlan} and {@link AtomicFiles}, the dir
+ * Every case of {@code src/test/resources/conformance/install}: settings from {@code settings.env} (+ ARGS), a
+ * scratch copy of {@code existing/} as the conf dir, one install pass done with {@link ConfigPlan} and
+ * {@link AtomicFiles}, the dir
  * compared with {@code expected/} (file set, JSON meaning, modes, and bytes as the stricter check), then the
  * cleanup compared with {@code expected-clean/}; kubeconfig cases compared as YAML (and as text); error and wait
  * cases as their {@code expect-error} describes.

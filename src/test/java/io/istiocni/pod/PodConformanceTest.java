@@ -22,7 +22,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The pod-to-rules fixtures of {@code conformance/pod} (src/test/resources): parse the pod, decide, derive with an empty
+ * The pod-to-rules fixtures of {@code src/test/resources/conformance/pod}: parse the pod, decide, derive with an empty
  * process environment and the family from {@code status.podIPs}, generate, render the IPv4 list and compare it
  * with the golden table by table, as the fixtures' README prescribes.
  */

@@ -55,7 +55,7 @@ class InPlaceRepairNftablesTest {
         pod.getStatus().setPodIP(podIp);
         pod.getStatus().setPodIPs(List.of(new PodIP(podIp)));
 
-        InPlaceRepair.Result result = InPlaceRepair.forHost("/proc", true).repair(pod);
+        InPlaceRepair.Result result = InPlaceRepair.forHost("/proc", List.of(), true).repair(pod);
 
         InPlaceRepair.Repaired repaired = assertInstanceOf(InPlaceRepair.Repaired.class, result);
         assertEquals(ApplyOutcome.APPLIED, repaired.outcome());

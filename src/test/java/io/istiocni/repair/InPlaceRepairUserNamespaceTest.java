@@ -62,7 +62,7 @@ class InPlaceRepairUserNamespaceTest {
     @Test
     void rulesAreWrittenFromInsideThePodsUserNamespace() throws Exception {
         InPlaceRepair.Repaired result = assertInstanceOf(InPlaceRepair.Repaired.class,
-                InPlaceRepair.forHost("/proc").repair(brokenPod(false)));
+                InPlaceRepair.forHost("/proc", List.of()).repair(brokenPod(false)));
         assertEquals(ApplyOutcome.APPLIED, result.outcome());
         assertTrue(result.netns().startsWith(Path.of("/proc")), result.netns().toString());
         String dump = ns.check("iptables-legacy-save");
@@ -74,7 +74,7 @@ class InPlaceRepairUserNamespaceTest {
     void withoutHostUsersFalseThePodIsTakenAtItsWordAndTheKernelRefuses() {
         // kubelet never gives such a pod a user namespace of its own; here it has one, so the host's write fails
         InPlaceRepair.RepairException e = assertThrows(InPlaceRepair.RepairException.class,
-                () -> InPlaceRepair.forHost("/proc").repair(brokenPod(null)));
+                () -> InPlaceRepair.forHost("/proc", List.of()).repair(brokenPod(null)));
         assertTrue(e.getMessage().startsWith("program redirection: ") && e.getMessage().contains("iptables-legacy"),
                 e.getMessage());
     }

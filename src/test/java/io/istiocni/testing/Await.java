@@ -24,7 +24,7 @@ public final class Await {
         return Awaitility.await(what).atMost(TIMEOUT).pollDelay(Duration.ZERO).pollInterval(POLL);
     }
 
-    /** Waits until {@code condition} holds (failing after {@link #TIMEOUT}); returns the time it took, in nanoseconds. */
+    /** Waits until {@code condition} holds (failing after {@link #TIMEOUT}); returns the time it took, in ns. */
     public static long until(String what, BooleanSupplier condition) {
         long start = System.nanoTime();
         await(what).until(condition::getAsBoolean);

@@ -150,6 +150,27 @@ class PluginProtocolIT {
         assertTrue(e.get("msg").asText().contains("connection refused"), e.toString());
     }
 
+    /**
+     * STATUS (CNI 1.1.0, asked by containerd 2.x and CRI-O): error 50 while no kubeconfig is in the run directory
+     * (every ADD would fail), success once one is, with no node agent running.
+     */
+    @Test
+    void statusTellsWhetherAnAddCouldSucceed() throws IOException {
+        Map<String, String> env = Map.of("PATH", "/usr/bin:/bin", "CNI_COMMAND", "STATUS", "CNI_PATH", "/opt/cni/bin");
+        JsonNode e = errorObject(plugin(env, conf("1.1.0", tmp)));
+        assertEquals(50, e.get("code").asInt(), e.toString());
+        assertEquals("plugin not available", e.get("msg").asText());
+        assertTrue(e.get("details").asText().startsWith("failed to createNewK8sClient: "), e.toString());
+
+        Files.writeString(tmp.resolve("istio-cni-kubeconfig"), PluginChainIT.kubeconfig("https://127.0.0.1:1"));
+        ItSupport.Result r = plugin(env, conf("1.1.0", tmp));
+        assertEquals(0, r.exit(), r.describe());
+        assertEquals("", r.stdout());
+
+        JsonNode old = errorObject(plugin(env, conf("1.0.0", tmp)));
+        assertEquals(1, old.get("code").asInt(), "a 1.0.0 list is never asked for its status: " + old);
+    }
+
     @Test
     void delOfAGonePodSucceedsSilently() {
         ItSupport.Result r = plugin(env("DEL", "/var/run/netns/itc-gone"), conf("1.0.0", tmp));

@@ -1,9 +1,8 @@
 package io.istiocni.cni.log;
 
 import io.istiocni.json.GoJsonString;
+import io.istiocni.log.LogTime;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 
 /**
@@ -23,7 +22,7 @@ public final class LogLine {
     public static String format(Instant time, LogLevel level, String msg, String... labels) {
         StringBuilder sb = new StringBuilder(96 + (msg == null ? 0 : msg.length()));
         sb.append("{\"time\":\"");
-        time(sb, time);
+        LogTime.append(sb, time);
         sb.append("\",\"level\":\"").append(level.label()).append("\",\"msg\":");
         quote(sb, msg == null ? "" : msg);
         if (labels != null) {
@@ -42,31 +41,6 @@ public final class LogLine {
     }
 
     /** UTC, Go layout {@code 2006-01-02T15:04:05.000000Z} (microseconds). */
-    public static String time(Instant t) {
-        StringBuilder sb = new StringBuilder(27);
-        time(sb, t);
-        return sb.toString();
-    }
-
-    private static void time(StringBuilder sb, Instant t) {
-        LocalDateTime d = LocalDateTime.ofEpochSecond(t.getEpochSecond(), t.getNano(), ZoneOffset.UTC);
-        pad(sb, d.getYear(), 4).append('-');
-        pad(sb, d.getMonthValue(), 2).append('-');
-        pad(sb, d.getDayOfMonth(), 2).append('T');
-        pad(sb, d.getHour(), 2).append(':');
-        pad(sb, d.getMinute(), 2).append(':');
-        pad(sb, d.getSecond(), 2).append('.');
-        pad(sb, d.getNano() / 1000, 6).append('Z');
-    }
-
-    private static StringBuilder pad(StringBuilder sb, int value, int width) {
-        String s = Integer.toString(value);
-        for (int i = s.length(); i < width; i++) {
-            sb.append('0');
-        }
-        return sb.append(s);
-    }
-
     /** A JSON array of JSON strings, one per line (the body of the node agent's {@code POST /log}). */
     public static String array(List<String> lines) {
         int size = 2;

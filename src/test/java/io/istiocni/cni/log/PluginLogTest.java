@@ -53,8 +53,8 @@ class PluginLogTest {
 
     @Test
     void lineFormat() throws Exception {
-        assertEquals("2024-03-05T06:07:08.123456Z", LogLine.time(T));
-        assertEquals("0987-01-02T03:04:05.000007Z", LogLine.time(Instant.parse("0987-01-02T03:04:05.000007999Z")));
+        assertEquals("2024-03-05T06:07:08.123456Z", io.istiocni.log.LogTime.format(T));
+        assertEquals("0987-01-02T03:04:05.000007Z", io.istiocni.log.LogTime.format(Instant.parse("0987-01-02T03:04:05.000007999Z")));
         assertEquals("{\"time\":\"2024-03-05T06:07:08.123456Z\",\"level\":\"info\",\"msg\":\"hello\","
                 + "\"pod\":\"shop/web-1\",\"if\":\"eth0\"}",
                 LogLine.format(T, LogLevel.INFO, "hello", "pod", "shop/web-1", "if", "eth0"));
