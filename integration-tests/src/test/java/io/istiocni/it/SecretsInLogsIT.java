@@ -124,9 +124,8 @@ class SecretsInLogsIT {
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process daemon = pb.start();
         processes.add(daemon);
-        CrashSafetyIT waiter = new CrashSafetyIT();
-        waiter.healthPort = healthPort;
-        assertTrue(waiter.awaitReady(daemon, Duration.ofSeconds(30)), "not ready\n" + read(daemonLog));
+        assertTrue(InstallerIT.poll(Duration.ofSeconds(30), () -> RepairIT.get(healthPort, "/readyz") != null
+                || !daemon.isAlive()) && daemon.isAlive(), "not ready\n" + read(daemonLog));
         String kubeconfig = Files.readString(run.resolve("istio-cni-kubeconfig"));
         assertTrue(kubeconfig.contains("token: " + TOKEN), "the token is in the plugin's kubeconfig:\n" + kubeconfig);
 
