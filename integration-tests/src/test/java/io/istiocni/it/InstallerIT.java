@@ -433,6 +433,118 @@ class InstallerIT {
         assertEquals(PTP_CONFLIST, Files.readString(conf));
     }
 
+    /**
+     * Issue 9 section 6: while the token rotates 20 times, an unprivileged user (nobody) watching the run dir with
+     * inotify opens every file the moment it is created (the kubeconfig's temporary files): every open is refused, so
+     * no token is read; and a watcher as root never sees the kubeconfig or a temporary file readable by others.
+     */
+    @Test
+    void anotherLocalUserCannotReadTheTokenWhileItRotates() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ItSupport.isRoot(), "needs root (setpriv to nobody)");
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x")); // nobody may walk to it
+        Files.createDirectories(confDir);
+        Files.writeString(confDir.resolve("10-ptp.conflist"), PTP_CONFLIST);
+        daemon = Daemon.start(this);
+        daemon.awaitReady(Duration.ofSeconds(30));
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(runDir)));
+
+        String reader = """
+                import os, subprocess, sys, time
+                d = sys.argv[1]
+                w = subprocess.Popen(["inotifywait", "-m", "-e", "create,moved_to", "--format", "%f", d],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                while "Watches established" not in w.stderr.readline():
+                    pass
+                print("WATCHING", flush=True)
+                for name in w.stdout:
+                    name = name.rstrip("\\n")
+                    try:
+                        fd = os.open(os.path.join(d, name), os.O_RDONLY)
+                    except OSError as e:
+                        print("DENIED", name, e.errno, flush=True)
+                        continue
+                    time.sleep(0.02)
+                    data = os.read(fd, 65536)
+                    os.close(fd)
+                    print("READ", name, data.decode("utf-8", "replace").replace("\\n", " "), flush=True)
+                """;
+        Path script = tmp.resolve("reader.py");
+        Files.writeString(script, reader);
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rw-r--r--"));
+        Path out = tmp.resolve("reader.out");
+        ProcessBuilder pb = new ProcessBuilder(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                ItSupport.python(), script.toString(), runDir.toString()));
+        pb.redirectErrorStream(true).redirectOutput(out.toFile());
+        Process watcher = pb.start();
+        AtomicBoolean rotating = new AtomicBoolean(true);
+        List<String> exposed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread rootWatcher = Thread.ofPlatform().start(() -> {
+            while (rotating.get()) {
+                try (var files = Files.list(runDir)) {
+                    for (Path p : files.toList()) {
+                        String n = p.getFileName().toString();
+                        if (n.startsWith("istio-cni-kubeconfig")) {
+                            String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+                            if (!mode.endsWith("------")) {
+                                exposed.add(n + " " + mode);
+                            }
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // renamed away while listed
+                }
+            }
+        });
+        try {
+            assertTrue(poll(Duration.ofSeconds(10), () -> read(out).contains("WATCHING")), "watcher: " + read(out));
+            for (int i = 0; i < 20; i++) {
+                String token = "rotated-token-" + i;
+                projectServiceAccount("..2026_11_27_00_00_" + String.format("%02d", i), token);
+                assertTrue(poll(Duration.ofSeconds(5), () -> read(runDir.resolve("istio-cni-kubeconfig"))
+                        .contains("token: " + token + "\n")), "rotation " + i + daemon.log());
+            }
+            Thread.sleep(300);
+        } finally {
+            rotating.set(false);
+            rootWatcher.join();
+            watcher.descendants().forEach(ProcessHandle::destroy);
+            watcher.destroy();
+            watcher.waitFor(10, TimeUnit.SECONDS);
+        }
+        List<String> seen = read(out).lines().toList();
+        long denied = seen.stream().filter(l -> l.startsWith("DENIED istio-cni-kubeconfig")).count();
+        List<String> read = seen.stream().filter(l -> l.startsWith("READ ") && l.contains("token")).toList();
+        System.out.printf("InstallerIT: 20 token rotations watched by nobody: %d opens refused, %d tokens read%n",
+                denied, read.size());
+        assertEquals(List.of(), read, "an unprivileged user read a token");
+        assertTrue(denied >= 20, "the watcher saw the temporary files being created:\n" + String.join("\n", seen));
+        assertEquals(List.of(), exposed, "the kubeconfig or a temporary file readable by others");
+    }
+
+    /** Issue 9 section 7: a primary config that is a symbolic link stays one, through install and cleanup. */
+    @Test
+    void aSymlinkedPrimaryConfigStaysALinkThroughInstallAndCleanup() throws Exception {
+        Files.createDirectories(confDir);
+        Path managed = Files.createDirectories(tmp.resolve("managed"));
+        Path real = managed.resolve("ptp.conflist");
+        Files.writeString(real, PTP_CONFLIST);
+        Path link = confDir.resolve("10-ptp.conflist");
+        Files.createSymbolicLink(link, Path.of("../managed/ptp.conflist"));
+        daemon = Daemon.start(this);
+        daemon.awaitReady(Duration.ofSeconds(30));
+        assertTrue(Files.isSymbolicLink(link), "still a link");
+        assertTrue(hasOurEntry(real), "the entry is in the linked file");
+        int exit = daemon.terminate(Duration.ofSeconds(5));
+        assertTrue(exit == 0 || exit == 143, "exit " + exit + daemon.log());
+        assertTrue(Files.isSymbolicLink(link), "still a link after the cleanup");
+        assertEquals(Path.of("../managed/ptp.conflist"), Files.readSymbolicLink(link));
+        assertEquals(PTP_CONFLIST, Files.readString(real), "the user's bytes back");
+        try (var files = Files.list(managed)) {
+            assertEquals(List.of("ptp.conflist"), files.map(p -> p.getFileName().toString()).toList());
+        }
+        assertNoTemporaryFiles();
+    }
+
     // ------------------------------------------------------------------------------------------------ helpers
 
     /** Lays the service-account files out as the kubelet projects them: {@code token -> ..data/token}. */

@@ -17,6 +17,7 @@ import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
@@ -184,7 +185,7 @@ public final class CoreInstaller implements Installer {
     private static String notRunnable(Path file) {
         try {
             if (!Files.isRegularFile(file)) {
-                return Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? file + " is not a regular file"
+                return Files.exists(file, LinkOption.NOFOLLOW_LINKS) ? file + " is not a regular file"
                         : file + " does not exist";
             }
             if ((AtomicFiles.modeOf(file, 0) & 0111) == 0) {

@@ -80,6 +80,8 @@ final class PluginLogSocket implements AutoCloseable {
             }
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             server.bind(UnixDomainSocketAddress.of(path));
+            // only root (the plugin) may connect and write into the daemon's log, whatever the umask made of it
+            Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         } catch (IOException | RuntimeException e) {
             closeQuietly(server);
             AGENT.warnf("cannot serve the plugin log socket %s: %s (plugin logs stay in its own log file)", path,
