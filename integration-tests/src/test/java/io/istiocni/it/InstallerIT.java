@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.istiocni.testing.Await;
+import io.istiocni.testing.HostCapabilities;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -440,7 +441,8 @@ class InstallerIT {
      */
     @Test
     void anotherLocalUserCannotReadTheTokenWhileItRotates() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(ItSupport.isRoot(), "needs root (setpriv to nobody)");
+        HostCapabilities.requireRoot("setpriv to nobody");
+        HostCapabilities.requireCommand("setpriv", "--version");
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x")); // nobody may walk to it
         Files.createDirectories(confDir);
         Files.writeString(confDir.resolve("10-ptp.conflist"), PTP_CONFLIST);
