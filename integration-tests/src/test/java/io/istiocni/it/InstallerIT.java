@@ -440,7 +440,10 @@ class InstallerIT {
      */
     @Test
     void anotherLocalUserCannotReadTheTokenWhileItRotates() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(ItSupport.isRoot(), "needs root (setpriv to nobody)");
+        io.istiocni.testing.HostCapabilities.requireRoot("setpriv to nobody");
+        io.istiocni.testing.HostCapabilities.requireCommand("setpriv", "--version");
+        io.istiocni.testing.HostCapabilities.require(io.istiocni.testing.HostCapabilities.locate("inotifywait") != null,
+                "inotifywait (inotify-tools)");
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x")); // nobody may walk to it
         Files.createDirectories(confDir);
         Files.writeString(confDir.resolve("10-ptp.conflist"), PTP_CONFLIST);
