@@ -1,5 +1,6 @@
 package io.istiocni.settings;
 
+import io.istiocni.rules.GoQuote;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -70,7 +71,7 @@ public final class SettingSet {
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             if (!arg.startsWith("--") || arg.length() == 2) {
-                throw new SettingsException("unexpected argument " + GoSyntax.quote(arg)
+                throw new SettingsException("unexpected argument " + GoQuote.quote(arg)
                         + " (only --flag or --flag=value is accepted)");
             }
             String body = arg.substring(2);
@@ -115,7 +116,7 @@ public final class SettingSet {
         try {
             value = s.parse(raw);
         } catch (IllegalArgumentException e) {
-            throw new SettingsException("invalid value for " + label + ": " + GoSyntax.quote(raw) + " ("
+            throw new SettingsException("invalid value for " + label + ": " + GoQuote.quote(raw) + " ("
                     + e.getMessage() + ")");
         }
         if (s.refused() != null && s.refused().equals(value)) {

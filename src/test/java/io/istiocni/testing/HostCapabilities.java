@@ -114,7 +114,7 @@ public final class HostCapabilities {
     }
 
     /** The program file: {@code name} itself when it has a '/', else the first executable on PATH, /usr/sbin, /sbin. */
-    static Path locate(String name) {
+    public static Path locate(String name) {
         if (name.contains("/")) {
             return Files.isExecutable(Path.of(name)) ? Path.of(name) : null;
         }

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.istiocni.testing.Await;
-import io.istiocni.testing.HostCapabilities;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -441,8 +440,10 @@ class InstallerIT {
      */
     @Test
     void anotherLocalUserCannotReadTheTokenWhileItRotates() throws Exception {
-        HostCapabilities.requireRoot("setpriv to nobody");
-        HostCapabilities.requireCommand("setpriv", "--version");
+        io.istiocni.testing.HostCapabilities.requireRoot("setpriv to nobody");
+        io.istiocni.testing.HostCapabilities.requireCommand("setpriv", "--version");
+        io.istiocni.testing.HostCapabilities.require(io.istiocni.testing.HostCapabilities.locate("inotifywait") != null,
+                "inotifywait (inotify-tools)");
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x")); // nobody may walk to it
         Files.createDirectories(confDir);
         Files.writeString(confDir.resolve("10-ptp.conflist"), PTP_CONFLIST);
