@@ -28,13 +28,17 @@ public class Main implements QuarkusApplication {
     public static void main(String... args) {
         List<String> effective = ModeSelector.effectiveArgs(ProgramName.argv0(), List.of(args),
                 System.getenv("CNI_COMMAND") != null);
+        if (!effective.isEmpty() && effective.get(0).equals("help")) {
+            // istio-cni help [MODE]: the mode's own help (each mode prints its own flags)
+            effective = effective.size() == 1 ? List.of("--help") : List.of(effective.get(1), "--help");
+        }
         String[] argv = effective.toArray(String[]::new);
         String mode = effective.isEmpty() ? "" : effective.get(0);
         List<String> words = effective.isEmpty() ? List.of() : effective.subList(1, effective.size());
         // Once per pod (plugin; iptables and validate in init containers): not even picocli, whose classes are
         // too old for the JDK's AOT cache and cost ~200 class loads.
         switch (mode) {
-            case "plugin" -> System.exit(PluginCommand.runPlugin());
+            case "plugin" -> System.exit(words.isEmpty() ? PluginCommand.runPlugin() : PluginCommand.words(words));
             case "iptables" -> System.exit(IptablesCommand.run(words, System.getenv(), System.out, System.err));
             case "validate" -> System.exit(ValidateCommand.run(words));
             default -> {

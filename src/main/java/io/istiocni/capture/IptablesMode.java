@@ -37,6 +37,13 @@ public final class IptablesMode {
     public static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err,
             String usageHeader) {
         FlagParser parser = new FlagParser(IptablesFlags.ALL);
+        if (args.isEmpty()) {
+            // Istio's would apply capture rules to the current (on a node: the host's) network namespace
+            err.print(parser.usage(usageHeader));
+            err.println("error: no flags given; nothing was done (istio-init always passes its flags; --dry-run"
+                    + " shows the rules)");
+            return 1;
+        }
         try {
             FlagParser.Parsed flags = parser.parse(args, env);
             if (flags.help()) {

@@ -60,8 +60,9 @@ public class InstallCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (!args.isEmpty() && args.get(0).equals("version")) {
             // Istio's install-cni has a version subcommand: install-cni version, istio-cni install version
-            return new picocli.CommandLine(new VersionCommand()).execute(args.subList(1, args.size())
-                    .toArray(String[]::new));
+            picocli.CommandLine version = new picocli.CommandLine(new VersionCommand());
+            version.getCommandSpec().exitCodeOnInvalidInput(TopCommand.USAGE_ERROR);
+            return version.execute(args.subList(1, args.size()).toArray(String[]::new));
         }
         Map<String, String> env = System.getenv();
         InstallSettings settings;

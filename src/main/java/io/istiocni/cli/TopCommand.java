@@ -17,9 +17,13 @@ public class TopCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
+    /** Exit code of a usage error, in every mode (README: 0 success, 1 usage error or bad input). */
+    static final int USAGE_ERROR = 1;
+
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new TopCommand());
         cl.setExpandAtFiles(false);
+        exitOneOnUsageErrors(cl);
         // The iptables mode parses Go-style flags itself: hand it every word untouched, "--" included.
         for (String mode : new String[] {"iptables", "validate"}) {
             CommandLine sub = cl.getSubcommands().get(mode);
@@ -27,5 +31,10 @@ public class TopCommand implements Runnable {
             sub.setEndOfOptionsDelimiter("\0--");
         }
         return cl;
+    }
+
+    private static void exitOneOnUsageErrors(CommandLine cl) {
+        cl.getCommandSpec().exitCodeOnInvalidInput(USAGE_ERROR);
+        cl.getSubcommands().values().forEach(TopCommand::exitOneOnUsageErrors);
     }
 }
