@@ -1,5 +1,7 @@
 package io.istiocni.cni;
 
+import io.istiocni.cni.agent.PodSetupClient;
+import io.istiocni.cni.agent.PodSetupProtocol;
 import io.istiocni.cni.log.LogLevel;
 import io.istiocni.cni.log.PluginLog;
 import io.istiocni.iptables.ApplyException;
@@ -14,6 +16,7 @@ import io.istiocni.kube.PodSource;
 import io.istiocni.netns.CommandFailedException;
 import io.istiocni.netns.IpFamilyDecision;
 import io.istiocni.netns.LocalAddresses;
+import io.istiocni.netns.NetworkNamespaceFile;
 import io.istiocni.netns.NoLocalAddressException;
 import io.istiocni.netns.OwnerUserNamespace;
 import io.istiocni.netns.ProcessCommandRunner;
@@ -43,19 +46,42 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
 
     static final String AGENT_POD_PREFIX = "istio-cni-node-";
 
+    /** How long the plugin waits for the node agent's answer before doing the work itself (issue 10). */
+    static final java.time.Duration AGENT_ANSWER_BOUND = java.time.Duration.ofSeconds(40);
+
     private final PluginLog log;
     private final Function<Kubeconfig, PodSource> pods;
     private final RuleApplier applier;
+    /** Asked first (issue 10); null: never (tests, and the agent's own use of this class). */
+    private final PodSetupClient agent;
+    /** False in the node agent: its log goes to the agent's log, not to the plugin's file and socket. */
+    private final boolean pluginLogFiles;
 
-    /** The production wiring: stderr/file/socket logging, the API server from the kubeconfig, tools as processes. */
+    /**
+     * The production wiring: stderr/file/socket logging, the node agent asked first, else the API server from the
+     * kubeconfig and tools as processes.
+     */
     public PodRedirect() {
-        this(new PluginLog(), null, new RuleApplier());
+        this(new PluginLog(), null, new RuleApplier(), agentClient(), true);
     }
 
     /** The production wiring with the log's stderr sink replaced (the AOT training run discards it). */
     public PodRedirect(PrintStream logSink) {
         this(new PluginLog(logSink, Clock.systemUTC(), PluginLog.MAX_FILE_BYTES, PluginLog.SOCKET_TIMEOUT), null,
-                new RuleApplier());
+                new RuleApplier(), agentClient(), true);
+    }
+
+    /**
+     * The node agent's use (issue 10, adapted by {@link AgentPodSetup}): the pod from {@code pods}, the log to
+     * {@code logSink} only, never asking an agent.
+     */
+    PodRedirect(PrintStream logSink, PodSource pods, RuleApplier applier) {
+        this(new PluginLog(logSink, Clock.systemUTC(), PluginLog.MAX_FILE_BYTES, PluginLog.SOCKET_TIMEOUT),
+                kubeconfig -> pods, applier, null, false);
+    }
+
+    private static PodSetupClient agentClient() {
+        return new PodSetupClient(PodSetupClient.CONNECT_BOUND, AGENT_ANSWER_BOUND);
     }
 
     /**
@@ -63,9 +89,16 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
      *             retry, logging failed attempts to {@code log}
      */
     PodRedirect(PluginLog log, Function<Kubeconfig, PodSource> pods, RuleApplier applier) {
+        this(log, pods, applier, null, true);
+    }
+
+    PodRedirect(PluginLog log, Function<Kubeconfig, PodSource> pods, RuleApplier applier, PodSetupClient agent,
+            boolean pluginLogFiles) {
         this.log = log;
         this.pods = pods;
         this.applier = applier;
+        this.agent = agent;
+        this.pluginLogFiles = pluginLogFiles;
     }
 
     @Override
@@ -84,7 +117,7 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
         try (OwnerUserNamespace owner = prepared.hostUsers() ? null : ownerOf(request)) {
             ApplyOutcome outcome = applier.apply(owner == null ? apply : apply.inUserNamespace(owner.path()));
             log.info(outcome == ApplyOutcome.ALREADY_IN_PLACE ? "iptables rules already in place"
-                    : "iptables rules programmed", labels(request));
+                    : "iptables rules programmed", served(request));
         } catch (ApplyException e) {
             throw CniException.internal(e.getMessage());
         }
@@ -159,7 +192,11 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
         } catch (KubeconfigException | RuntimeException e) {
             throw CniException.internal("failed to createNewK8sClient: " + e.getMessage());
         }
-        log.configure(conf.logLevel(), pathOrNull(conf.logDir()), pathOrNull(conf.logSocketPath()));
+        if (pluginLogFiles) {
+            log.configure(conf.logLevel(), pathOrNull(conf.logDir()), pathOrNull(conf.logSocketPath()));
+        } else {
+            log.configure(conf.logLevel(), null, null);
+        }
         conf.warnings().forEach(w -> log.warn(w));
         log.debug(command + " config", "netns", request.netns(), "if", request.ifName(), "container",
                 request.containerId());
@@ -169,6 +206,9 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
         }
         if (conf.excludeNamespaces().contains(namespace)) {
             log.info("pod namespace " + namespace + " excluded", labels(request));
+            return null;
+        }
+        if (agent != null && servedByAgent(command, request)) {
             return null;
         }
         PodManifest pod = fetch(kubeconfig, namespace, name, request);
@@ -191,6 +231,37 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
         boolean ipv6 = ipv6(request, podSettings.dualStack());
         CaptureSettings settings = podSettings.toCaptureSettings(request.env(), ipv6);
         return new Prepared(settings, RuleGenerator.generate(settings), pod.hostUsers());
+    }
+
+    /**
+     * Issue 10: the node agent first, once the pods that need nothing are decided. True when it did the work; its
+     * CNI error is thrown as ours; anything else (no agent, busy, not its namespace, transport failure) is false and
+     * the work is done here.
+     */
+    private boolean servedByAgent(String command, AddRequest request) throws CniException {
+        Path socket = Path.of(request.conf().logDir(), PodSetupProtocol.SOCKET_FILE);
+        PodSetupProtocol.Answer answer = agent.ask(socket, command, request);
+        if (answer instanceof PodSetupProtocol.Done) {
+            log.info(command.equals("ADD") ? "iptables rules programmed by the node agent"
+                    : "iptables rules checked by the node agent", labels(request, "path", "agent"));
+            return true;
+        }
+        if (answer instanceof PodSetupProtocol.Failed failed) {
+            log.debug("the node agent failed the pod", labels(request, "path", "agent"));
+            throw failed.error();
+        }
+        String reason = ((PodSetupProtocol.Declined) answer).reason();
+        if (reason.startsWith("no node agent socket")) {
+            log.debug(reason + ": setting the pod up in-process", labels(request));
+        } else {
+            log.info("the node agent did not take the pod (" + reason + "): setting it up in-process",
+                    labels(request));
+        }
+        return false;
+    }
+
+    private String[] served(AddRequest request) {
+        return pluginLogFiles ? labels(request, "path", "in-process") : labels(request, "path", "agent");
     }
 
     private PodManifest fetch(Kubeconfig kubeconfig, String namespace, String name, AddRequest request)
@@ -226,6 +297,9 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
         } catch (IOException | RuntimeException e) {
             throw CniException.internal("failed to open netns \"" + netns + "\": " + e.getMessage());
         }
+        if (!NetworkNamespaceFile.isNetworkNamespace(netns)) {
+            throw CniException.internal("failed to open netns \"" + netns + "\": not a network namespace");
+        }
     }
 
     /** plugin.md 7.9: the prevResult's addresses decide; without them, the namespace's interfaces. */
@@ -246,6 +320,11 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
 
     private static String[] labels(AddRequest request) {
         return new String[] {"pod", request.podNamespace() + "/" + request.podName(), "netns", request.netns()};
+    }
+
+    private static String[] labels(AddRequest request, String key, String value) {
+        return new String[] {"pod", request.podNamespace() + "/" + request.podName(), "netns", request.netns(), key,
+            value};
     }
 
     private static Path pathOrNull(String path) {

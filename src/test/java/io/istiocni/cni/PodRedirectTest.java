@@ -142,10 +142,25 @@ class PodRedirectTest {
     }
 
     @Test
+    void aRegularFileOrADirectoryIsNotANetworkNamespace() throws Exception {
+        podJson = SIDECAR;
+        Path file = Files.createFile(dir.resolve("netns"));
+        for (Path notNetns : List.of(file, dir)) {
+            CniException e = assertThrows(CniException.class,
+                    () -> handler().add(request("", "shop", "web-1", notNetns.toString())));
+            assertEquals("failed to open netns \"" + notNetns + "\": not a network namespace", e.getMessage());
+        }
+        CniException user = assertThrows(CniException.class,
+                () -> handler().add(request("", "shop", "web-1", "/proc/self/ns/user")));
+        assertTrue(user.getMessage().endsWith("not a network namespace"), user.getMessage());
+        assertTrue(commands.isEmpty(), commands.toString());
+    }
+
+    @Test
     void sidecarPodRulesAreRestoredIntoItsNamespace() throws Exception {
         podJson = SIDECAR;
-        Path netns = Files.createFile(dir.resolve("netns"));
-        handler().add(request("", "shop", "web-1", netns.toString()));
+        // a real network namespace file (ours: the fake tools never enter it)
+        handler().add(request("", "shop", "web-1", "/proc/self/ns/net"));
         assertTrue(commands.stream().anyMatch(c -> c.get(0).equals("iptables-nft-restore")), commands.toString());
         assertTrue(commands.stream().noneMatch(c -> c.get(0).startsWith("ip6tables")), "IPv4 pod: " + commands);
     }

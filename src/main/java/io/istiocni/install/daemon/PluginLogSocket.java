@@ -141,13 +141,13 @@ final class PluginLogSocket implements AutoCloseable {
                 case 405 -> "Method Not Allowed";
                 default -> "Bad Request";
             };
+            if (lines != null) {
+                lines.forEach(this::relog); // before the answer: once the plugin has its 200, the lines are logged
+            }
             ByteBuffer answer = ByteBuffer.wrap(("HTTP/1.1 " + status + " " + reason + "\r\nContent-Length: 0\r\n"
                     + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             while (answer.hasRemaining()) {
                 ch.write(answer);
-            }
-            if (lines != null) {
-                lines.forEach(this::relog);
             }
         } catch (IOException e) {
             AGENT.debugf("plugin log socket: %s", e.getMessage());
@@ -183,6 +183,11 @@ final class PluginLogSocket implements AutoCloseable {
      * is logged as it is, at info.
      */
     void relog(String line) {
+        relog(line, sink);
+    }
+
+    /** {@link #relog(String)} to any sink (the pod set-up socket logs its pods' lines this way too). */
+    static void relog(String line, Sink sink) {
         JsonNode n;
         try {
             n = JSON.readTree(line);
@@ -242,7 +247,12 @@ final class PluginLogSocket implements AutoCloseable {
     record Request(String method, String path, byte[] body) {
 
         static Request read(SocketChannel ch) throws IOException {
-            Input in = new Input(ch);
+            return read(ch, MAX_BODY);
+        }
+
+        /** With a body of at most {@code maxBody} bytes. */
+        static Request read(SocketChannel ch, int maxBody) throws IOException {
+            Input in = new Input(ch, maxBody);
             String requestLine = in.line(MAX_HEAD);
             String[] parts = requestLine.split(" ");
             if (parts.length != 3 || !parts[2].startsWith("HTTP/1.")) {
@@ -284,7 +294,7 @@ final class PluginLogSocket implements AutoCloseable {
             byte[] body;
             if (chunked) {
                 body = in.chunked();
-            } else if (length > MAX_BODY || length < -1) {
+            } else if (length > maxBody || length < -1) {
                 throw new BadRequestException("body of " + length + " bytes");
             } else {
                 body = in.bytes(Math.max(0, (int) length));
@@ -297,9 +307,11 @@ final class PluginLogSocket implements AutoCloseable {
     private static final class Input {
         private final SocketChannel ch;
         private final ByteBuffer buf = ByteBuffer.allocate(8192);
+        private final int maxBody;
 
-        Input(SocketChannel ch) {
+        Input(SocketChannel ch, int maxBody) {
             this.ch = ch;
+            this.maxBody = maxBody;
             buf.flip();
         }
 
@@ -358,7 +370,7 @@ final class PluginLogSocket implements AutoCloseable {
                 } catch (NumberFormatException e) {
                     throw new BadRequestException("chunk size " + sizeLine);
                 }
-                if (size < 0 || out.size() + (long) size > MAX_BODY) {
+                if (size < 0 || out.size() + (long) size > maxBody) {
                     throw new BadRequestException("body too large");
                 }
                 if (size == 0) {
