@@ -35,6 +35,11 @@ public class RepairService {
      * @throws IllegalArgumentException (one line) when there is no node name or the client cannot be built
      */
     public synchronized RepairController start(InstallSettings settings) {
+        return start(settings, null);
+    }
+
+    /** @param shared the node agent's informer of this node's pods, shared when possible (may be null) */
+    public synchronized RepairController start(InstallSettings settings, NodePods shared) {
         if (controller != null) {
             return controller;
         }
@@ -54,7 +59,7 @@ public class RepairService {
                     + RepairController.message(e));
         }
         InPlaceRepair inPlace = repair.repairPods() ? InPlaceRepair.forHost(settings.hostProcPath()) : null;
-        RepairController c = new RepairController(kube, repair, inPlace, new RepairMetrics(registry));
+        RepairController c = new RepairController(kube, repair, inPlace, new RepairMetrics(registry), shared);
         c.start();
         controller = c;
         return c;
@@ -65,13 +70,18 @@ public class RepairService {
      * delay the first install pass; a start-up failure is logged and the installer carries on.
      */
     public void startInInstaller(InstallSettings settings) {
+        startInInstaller(settings, null);
+    }
+
+    /** @param shared the node agent's informer of this node's pods (issue 10), shared when possible; may be null */
+    public void startInInstaller(InstallSettings settings, NodePods shared) {
         if (!settings.repair().enabled()) {
             LOG.info("repair controller disabled (REPAIR_ENABLED=false)");
             return;
         }
         Thread.ofPlatform().daemon(true).name("repair-start").start(() -> {
             try {
-                start(settings);
+                start(settings, shared);
             } catch (RuntimeException e) {
                 LOG.errorf("repair controller not started: %s", RepairController.message(e));
             }

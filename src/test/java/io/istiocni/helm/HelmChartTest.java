@@ -236,12 +236,28 @@ class HelmChartTest {
     }
 
     @Test
+    void theNodeAgentSeesTheHostsNetworkNamespacesAtTheirOwnPaths() throws Exception {
+        Rendered r = render(c -> c);
+        assertEquals("/var/run/netns", r.hostPathMountedAt("/var/run/netns"));
+        JsonNode mount = null;
+        for (JsonNode m : r.container().get("volumeMounts")) {
+            if (m.get("mountPath").asText().equals("/var/run/netns")) {
+                mount = m;
+            }
+        }
+        assertEquals("HostToContainer", mount.path("mountPropagation").asText());
+        Rendered other = render(c -> c.set("cniNetnsDir", "/run/netns"));
+        assertEquals("/run/netns", other.hostPathMountedAt("/run/netns"));
+    }
+
+    @Test
     void repairDisabled() throws Exception {
         Rendered r = render(c -> c.set("repair.enabled", false));
         assertEquals("false", r.config().get("REPAIR_ENABLED"));
         assertFalse(r.objects().containsKey("ClusterRole/istio-cni-repair-role"));
         assertFalse(r.objects().containsKey("ClusterRoleBinding/istio-cni-repair-rolebinding"));
-        assertNull(r.hostPathMountedAt("/host/proc"));
+        // pod set-up in the node agent reaches /proc/<pid>/ns/net paths through it, repair or not
+        assertEquals("/proc", r.hostPathMountedAt("/host/proc"));
         assertEquals(Set.of("get", "list", "watch"), r.verbs("istio-cni", "pods"));
     }
 
@@ -252,7 +268,7 @@ class HelmChartTest {
         assertEquals("false", delete.config().get("REPAIR_REPAIR_PODS"));
         assertEquals(Set.of("delete", "get", "list", "watch"), delete.verbs("istio-cni-repair-role", "pods"));
         assertEquals(Set.of(), delete.verbs("istio-cni-repair-role", "pods/status"));
-        assertNull(delete.hostPathMountedAt("/host/proc"));
+        assertEquals("/proc", delete.hostPathMountedAt("/host/proc"));
 
         Rendered label = render(c -> c.set("repair.repairPods", false).set("repair.labelPods", true));
         assertEquals("true", label.config().get("REPAIR_LABEL_PODS"));

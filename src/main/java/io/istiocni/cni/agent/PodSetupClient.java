@@ -100,6 +100,11 @@ public final class PodSetupClient {
                         return new PodSetupProtocol.Declined("node agent answer too large");
                     }
                 }
+                if (got.size() == 0) {
+                    // the agent went away after taking the request (killed, restarted): its work may be half done
+                    return new PodSetupProtocol.Declined("node agent request failed: connection closed without an "
+                            + "answer");
+                }
                 return answer(got.toByteArray());
             } catch (IOException | RuntimeException e) {
                 return new PodSetupProtocol.Declined("node agent request failed: " + describe(e));

@@ -26,6 +26,19 @@ public final class HealthChecks {
         }
     }
 
+    /** {@code /readyz}: down when the pod set-up socket (issue 10) was served and stopped serving. */
+    @Readiness
+    @ApplicationScoped
+    public static class PodSetupServing implements HealthCheck {
+        @Inject
+        PodSetupService podSetup;
+
+        @Override
+        public HealthCheckResponse call() {
+            return HealthCheckResponse.named("istio-cni-pod-setup").status(podSetup.serving()).build();
+        }
+    }
+
     /** {@code /healthz}: up whenever the process is up and serving. */
     @Liveness
     @ApplicationScoped

@@ -52,8 +52,13 @@ public class InstallCommand implements Callable<Integer> {
             return 1;
         }
         RepairService repair = arc.instance(RepairService.class).get();
-        // install.md 4 step 7 (after the servers, before the loop; never fatal)
+        PodSetupService podSetup = arc.instance(PodSetupService.class).get();
+        // install.md 4 step 7 (after the servers, before the loop; never fatal), with the pod set-up socket of
+        // issue 10 first: its node pod informer is the one the repair controller shares
         return arc.instance(InstallDaemon.class).get().run(ports, installer, Path.of(settings.cniAgentRunDir()),
-                () -> repair.startInInstaller(settings));
+                () -> {
+                    podSetup.start(settings);
+                    repair.startInInstaller(settings, podSetup.nodePods());
+                });
     }
 }
