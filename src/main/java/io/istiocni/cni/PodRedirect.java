@@ -46,8 +46,12 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
 
     static final String AGENT_POD_PREFIX = "istio-cni-node-";
 
-    /** How long the plugin waits for the node agent's answer before doing the work itself (issue 10). */
-    static final java.time.Duration AGENT_ANSWER_BOUND = java.time.Duration.ofSeconds(40);
+    /**
+     * How long the plugin waits for the node agent's answer before doing the work itself (issue 10): the agent's
+     * slot wait and work bound (30 s + 45 s) and a margin, inside the run's 100 s deadline. A crashed agent is
+     * noticed at once (refused or closed connection), not after this.
+     */
+    static final java.time.Duration AGENT_ANSWER_BOUND = java.time.Duration.ofSeconds(85);
 
     private final PluginLog log;
     private final Function<Kubeconfig, PodSource> pods;

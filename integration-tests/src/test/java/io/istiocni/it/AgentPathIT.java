@@ -271,7 +271,7 @@ class AgentPathIT {
                 CniRuntime.ChainResult r = results.get(i);
                 int k = i;
                 assertTrue(r.ok(), () -> "ADD " + k + " failed in " + r.failedPlugin() + ":\n"
-                        + r.failure().describe());
+                        + r.failure().describe() + agentLines());
                 String nat = pods.get(i).execOk("iptables-save", "-t", "nat").stdout();
                 assertTrue(nat.contains("-A ISTIO_OUTPUT -j ISTIO_REDIRECT"), "pod " + i + ":\n" + nat);
             }
@@ -400,6 +400,13 @@ class AgentPathIT {
         Netns ns = Netns.create();
         namespaces.add(ns);
         return ns;
+    }
+
+    /** The agent's pod set-up lines (the last 40). */
+    private String agentLines() {
+        List<String> lines = read(agentLog).lines().filter(l -> l.contains("pod set-up")).toList();
+        return "\n--- agent pod set-up lines ---\n"
+                + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     }
 
     private String pluginLog() {

@@ -50,8 +50,13 @@ final class PodSetupSocket implements AutoCloseable {
     record Reply(int status, byte[] body) {
     }
 
-    static final int MAX_CONCURRENT = 32;
-    static final Duration SLOT_WAIT = Duration.ofSeconds(5);
+    /**
+     * Each set-up is a handful of short processes ({@code nsenter}, iptables): a few at once keep a small node's
+     * cores busy; more only make each one slower. Requests beyond wait for a slot, in the agent, which is cheaper
+     * than the plugin's own cold set-up.
+     */
+    static final int MAX_CONCURRENT = 8;
+    static final Duration SLOT_WAIT = Duration.ofSeconds(30);
     static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
 
     private static final Logger LOG = Logger.getLogger("cni-agent");
@@ -61,24 +66,29 @@ final class PodSetupSocket implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Handler handler;
     private final Semaphore slots;
+    private final int maxConcurrent;
+    private final Duration slotWait;
     private volatile boolean closed;
     private volatile Thread acceptor;
     /** The socket file's identity once in place: on close it is removed only if it is still ours. */
     private volatile Object fileKey;
 
-    private PodSetupSocket(Path path, ServerSocketChannel server, Handler handler, int maxConcurrent) {
+    private PodSetupSocket(Path path, ServerSocketChannel server, Handler handler, int maxConcurrent,
+            Duration slotWait) {
         this.path = path;
         this.server = server;
         this.handler = handler;
         this.slots = new Semaphore(maxConcurrent);
+        this.maxConcurrent = maxConcurrent;
+        this.slotWait = slotWait;
     }
 
     static PodSetupSocket start(Path runDir, Handler handler) {
-        return start(runDir, handler, MAX_CONCURRENT);
+        return start(runDir, handler, MAX_CONCURRENT, SLOT_WAIT);
     }
 
     /** Serves {@code <runDir>/pod.sock}; null (after logging why) when it cannot or must not. */
-    static PodSetupSocket start(Path runDir, Handler handler, int maxConcurrent) {
+    static PodSetupSocket start(Path runDir, Handler handler, int maxConcurrent, Duration slotWait) {
         Path path = runDir.resolve(PodSetupProtocol.SOCKET_FILE);
         Path bound = runDir.resolve("." + PodSetupProtocol.SOCKET_FILE + "." + ProcessHandle.current().pid());
         ServerSocketChannel server = null;
@@ -109,7 +119,7 @@ final class PodSetupSocket implements AutoCloseable {
                     e.getMessage() == null ? e.toString() : e.getMessage());
             return null;
         }
-        PodSetupSocket socket = new PodSetupSocket(path, server, handler, maxConcurrent);
+        PodSetupSocket socket = new PodSetupSocket(path, server, handler, maxConcurrent, slotWait);
         socket.fileKey = fileKey(path);
         socket.acceptor = Thread.ofPlatform().daemon().name("pod-setup-socket").start(socket::acceptLoop);
         LOG.infof("serving pod set-up on %s (at most %d at once)", path, maxConcurrent);
@@ -173,14 +183,14 @@ final class PodSetupSocket implements AutoCloseable {
             }
             boolean slot;
             try {
-                slot = slots.tryAcquire(SLOT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                slot = slots.tryAcquire(slotWait.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 return;
             }
             if (!slot) {
                 handler.busy();
-                reply(ch, new Reply(503, PodSetupProtocol.declined("busy", "all " + MAX_CONCURRENT
-                        + " request slots in use")));
+                reply(ch, new Reply(503, PodSetupProtocol.declined("busy", "all " + maxConcurrent
+                        + " request slots in use for " + slotWait.toSeconds() + "s")));
                 return;
             }
             Reply reply;

@@ -51,7 +51,7 @@ class PodSetupSocketTest {
 
     PodSetupSocket start(PodSetupSocket.Handler handler, int max) throws Exception {
         Files.setPosixFilePermissions(runDir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        socket = PodSetupSocket.start(runDir, handler, max);
+        socket = PodSetupSocket.start(runDir, handler, max, Duration.ofSeconds(1));
         assertNotNull(socket);
         return socket;
     }
@@ -179,10 +179,11 @@ class PodSetupSocketTest {
     @Test
     void aWorldWritableRunDirectoryIsNotServedAndOnlyOurOwnSocketIsRemoved() throws Exception {
         Files.setPosixFilePermissions(runDir, PosixFilePermissions.fromString("rwxrwxrwx"));
-        assertNull(PodSetupSocket.start(runDir, body -> null, 1));
+        assertNull(PodSetupSocket.start(runDir, body -> null, 1, Duration.ofSeconds(1)));
         assertFalse(Files.exists(runDir.resolve("pod.sock")));
         PodSetupSocket old = start(body -> recording(body, PodSetupProtocol.done()), 1);
-        PodSetupSocket replacement = PodSetupSocket.start(runDir, body -> recording(body, PodSetupProtocol.done()), 1);
+        PodSetupSocket replacement = PodSetupSocket.start(runDir, body -> recording(body, PodSetupProtocol.done()), 1,
+                Duration.ofSeconds(1));
         assertNotNull(replacement);
         old.close(); // the old agent of a DaemonSet update stops after the new one started
         assertTrue(Files.exists(runDir.resolve("pod.sock")));
