@@ -60,6 +60,7 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
     private final PodSetupClient agent;
     /** False in the node agent: its log goes to the agent's log, not to the plugin's file and socket. */
     private final boolean pluginLogFiles;
+    private boolean logConfigured;
 
     /**
      * The production wiring: stderr/file/socket logging, the node agent asked first, else the API server from the
@@ -190,18 +191,23 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
                 && namespace.equals(conf.podNamespace())) {
             return null; // the node agent's own pod: it writes the kubeconfig, so it must start without one
         }
+        // Issue 10: a pod the plugin would fetch is asked of the node agent first, before the kubeconfig is read:
+        // the agent reads the same file and fails the same way without it (7.3), and the plugin saves the YAML
+        // reader's start-up. Pods that need no fetch keep the order of section 7 (the kubeconfig blocks them too).
+        boolean fetched = !name.isEmpty() && !namespace.isEmpty() && !conf.excludeNamespaces().contains(namespace);
+        if (agent != null && fetched) {
+            configureLog(conf);
+            if (servedByAgent(command, request)) {
+                return null;
+            }
+        }
         Kubeconfig kubeconfig;
         try {
             kubeconfig = Kubeconfig.load(Path.of(conf.kubeconfigPath()));
         } catch (KubeconfigException | RuntimeException e) {
             throw CniException.internal("failed to createNewK8sClient: " + e.getMessage());
         }
-        if (pluginLogFiles) {
-            log.configure(conf.logLevel(), pathOrNull(conf.logDir()), pathOrNull(conf.logSocketPath()));
-        } else {
-            log.configure(conf.logLevel(), null, null);
-        }
-        conf.warnings().forEach(w -> log.warn(w));
+        configureLog(conf);
         log.debug(command + " config", "netns", request.netns(), "if", request.ifName(), "container",
                 request.containerId());
         if (name.isEmpty() || namespace.isEmpty()) {
@@ -210,9 +216,6 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
         }
         if (conf.excludeNamespaces().contains(namespace)) {
             log.info("pod namespace " + namespace + " excluded", labels(request));
-            return null;
-        }
-        if (agent != null && servedByAgent(command, request)) {
             return null;
         }
         PodManifest pod = fetch(kubeconfig, namespace, name, request);
@@ -235,6 +238,20 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
         boolean ipv6 = ipv6(request, podSettings.dualStack());
         CaptureSettings settings = podSettings.toCaptureSettings(request.env(), ipv6);
         return new Prepared(settings, RuleGenerator.generate(settings), pod.hostUsers());
+    }
+
+    /** Step 5, once per run (the agent's question may come first). */
+    private void configureLog(NetConf conf) {
+        if (logConfigured) {
+            return;
+        }
+        logConfigured = true;
+        if (pluginLogFiles) {
+            log.configure(conf.logLevel(), pathOrNull(conf.logDir()), pathOrNull(conf.logSocketPath()));
+        } else {
+            log.configure(conf.logLevel(), null, null);
+        }
+        conf.warnings().forEach(w -> log.warn(w));
     }
 
     /**

@@ -72,6 +72,99 @@ class PodRedirectTest {
         }, new RuleApplier(path -> fake));
     }
 
+    /** The plugin's wiring with the node agent asked first (issue 10). */
+    PodRedirect handlerAskingTheAgent() {
+        PluginLog log = new PluginLog(new PrintStream(OutputStream.nullOutputStream()), Clock.systemUTC(), 1 << 20,
+                Duration.ofSeconds(1));
+        CommandRunner fake = (argv, extraEnv, stdin) -> {
+            commands.add(argv);
+            return new CommandRunner.Result(1, "", "");
+        };
+        return new PodRedirect(log, kc -> (namespace, name) -> {
+            fetched.add(namespace + "/" + name);
+            return podJson;
+        }, new RuleApplier(path -> fake), new io.istiocni.cni.agent.PodSetupClient(Duration.ofMillis(500),
+                Duration.ofSeconds(5)), true);
+    }
+
+    /** A node agent on {@code <dir>/pod.sock} answering every request with {@code body}; returns the requests seen. */
+    List<String> agentAnswering(byte[] body) throws IOException {
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+        server.bind(java.net.UnixDomainSocketAddress.of(dir.resolve("pod.sock")));
+        Thread.ofVirtual().start(() -> {
+            while (server.isOpen()) {
+                try (var ch = server.accept()) {
+                    var in = java.nio.ByteBuffer.allocate(65536);
+                    String got = "";
+                    while (!got.contains("}") && ch.read(in) > 0) {
+                        got = new String(in.array(), 0, in.position(), java.nio.charset.StandardCharsets.UTF_8);
+                    }
+                    seen.add(got);
+                    ch.write(java.nio.ByteBuffer.wrap(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length
+                            + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+                    ch.write(java.nio.ByteBuffer.wrap(body));
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        servers.add(server);
+        return seen;
+    }
+
+    final List<java.nio.channels.ServerSocketChannel> servers = new ArrayList<>();
+
+    @org.junit.jupiter.api.AfterEach
+    void closeServers() throws IOException {
+        for (var s : servers) {
+            s.close();
+        }
+    }
+
+    @Test
+    void theAgentsAnswerIsThePluginsAndNothingIsFetchedOrRun() throws Exception {
+        List<String> seen = agentAnswering(io.istiocni.cni.agent.PodSetupProtocol.done());
+        Files.delete(dir.resolve("istio-cni-kubeconfig")); // the agent reads it, not the plugin
+        handlerAskingTheAgent().add(request("", "shop", "web-1", "/proc/self/ns/net"));
+        assertEquals(1, seen.size());
+        assertTrue(seen.get(0).startsWith("POST /v1/pod HTTP/1.1"), seen.get(0));
+        assertTrue(fetched.isEmpty());
+        assertTrue(commands.isEmpty());
+    }
+
+    @Test
+    void theAgentsErrorIsThePlugins() throws Exception {
+        agentAnswering(io.istiocni.cni.agent.PodSetupProtocol.failed(
+                CniException.internal("failed to createNewK8sClient: no such file")));
+        CniException e = assertThrows(CniException.class,
+                () -> handlerAskingTheAgent().add(request("", "shop", "web-1", "/proc/self/ns/net")));
+        assertEquals("failed to createNewK8sClient: no such file", e.getMessage());
+        assertTrue(fetched.isEmpty());
+    }
+
+    @Test
+    void excludedPodsAreNeverAskedAndWithoutAnAgentThePluginFetches() throws Exception {
+        List<String> seen = agentAnswering(io.istiocni.cni.agent.PodSetupProtocol.done());
+        handlerAskingTheAgent().add(request("", "kube-system", "coredns-1", "/x"));
+        assertTrue(seen.isEmpty());
+        closeServers();
+        Files.delete(dir.resolve("pod.sock"));
+        podJson = """
+                {"kind":"Pod","metadata":{"name":"db","namespace":"shop"},"spec":{"containers":[{"name":"db"}]}}""";
+        handlerAskingTheAgent().add(request("", "shop", "db", "/x"));
+        assertEquals(List.of("shop/db"), fetched);
+    }
+
+    @Test
+    void theAgentSideReadsTheKubeconfigAsThePluginDoes() throws Exception {
+        Files.delete(dir.resolve("istio-cni-kubeconfig"));
+        CniException e = assertThrows(CniException.class, () -> new AgentPodSetup(
+                new PrintStream(OutputStream.nullOutputStream()), new RuleApplier(path -> null))
+                .run("ADD", request("", "shop", "web-1", "/proc/self/ns/net"), SIDECAR));
+        assertTrue(e.getMessage().startsWith("failed to createNewK8sClient: "), e.getMessage());
+    }
+
     AddRequest request(String extraConf, String namespace, String name, String netns) throws Exception {
         JsonNode conf = new ObjectMapper().readTree("""
                 {"cniVersion":"1.0.0","name":"net","type":"istio-cni","cni_agent_run_dir":"%s",
