@@ -148,8 +148,8 @@ ptp_ms=(); ptp_kb=(); agent_ms=(); agent_kb=(); solo_ms=(); solo_kb=(); version_
 # one istio-cni ADD against run dir $1 in namespace $2: appends "ms kb" to $3
 istio_add() {
   local run=$1 ns=$2 result t0 t1
-  export CNI_NETNS=/var/run/netns/$ns
-  result=$(CNI_COMMAND=ADD /usr/lib/cni/ptp <<<"$PTP_CONF")
+  export CNI_NETNS=/var/run/netns/$ns CNI_CONTAINERID=bench-$ns-$i
+  result=$(CNI_COMMAND=ADD /usr/lib/cni/ptp <<<"$PTP_CONF") || { echo "ptp ADD failed: $result" >&2; exit 1; }
   conf='{"cniVersion":"1.0.0","name":"bench","type":"istio-cni","cni_agent_run_dir":"'$run'","plugin_log_level":"'${LOG_LEVEL:-info}'","exclude_namespaces":["kube-system"],"pod_namespace":"istio-system","prevResult":'$result'}'
   t0=$(date +%s%N)
   CNI_COMMAND=ADD /usr/bin/time -f '%M' -o "$WORK/cni.rss" "$WORK/bin/istio-cni" <<<"$conf" >"$WORK/out" 2>"$WORK/err" \
@@ -160,7 +160,7 @@ istio_add() {
 }
 for i in $(seq "$RUNS"); do
   ip netns add "$NS-a"; ip netns add "$NS-b"
-  export CNI_NETNS=/var/run/netns/$NS-a
+  export CNI_NETNS=/var/run/netns/$NS-a CNI_CONTAINERID=bench-ptp-$i
   t0=$(date +%s%N)
   CNI_COMMAND=ADD /usr/bin/time -f '%M' -o "$WORK/ptp.rss" /usr/lib/cni/ptp <<<"$PTP_CONF" >/dev/null
   t1=$(date +%s%N)
