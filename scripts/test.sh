@@ -6,13 +6,16 @@
 #
 # Run it as root: the tests create network namespaces and apply iptables rules in them.
 # On a fresh Debian 12 it first installs what is missing (iptables, iproute2,
-# containernetworking-plugins, Maven), and it selects a JDK 25 when the default java is
-# older. Exits with Maven's status.
+# containernetworking-plugins, Maven, and for ContainerdIT containerd, runc, busybox-static,
+# protobuf-compiler, python3-grpcio, python3-protobuf), and it selects a JDK 25 when the
+# default java is older. Exits with Maven's status.
 #
 # Environment:
 #   JAVA_HOME          used when it is a JDK 25 or newer
-#   ISTIO_CNI_SHARED   the shared/ directory (spec and conformance fixtures); default:
-#                      ../shared beside the repository (passed as -Distio.cni.shared)
+#
+# The tests read the conformance fixtures from src/test/resources/conformance; nothing outside
+# the repository is needed. (When an upstream ../shared directory sits beside the checkout,
+# SharedCopyTest checks that the in-repository copies still equal it.)
 set -euo pipefail
 
 cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
@@ -26,15 +29,6 @@ fi
 
 # shellcheck source=scripts/lib/env.sh
 source scripts/lib/env.sh # missing Debian packages, JDK 25 selection
-
-# --- shared fixtures -----------------------------------------------------------------------
-shared=${ISTIO_CNI_SHARED:-$repo/../shared}
-if [ -d "$shared" ]; then
-    shared=$(cd -- "$shared" && pwd -P)
-    say "shared fixtures: $shared"
-else
-    say "WARNING: shared fixtures not found at $shared (set ISTIO_CNI_SHARED); tests that need them will fail"
-fi
 
 # --- native readiness ------------------------------------------------------------------------
 # No GraalVM here: the closest local check is generating the native-image sources (`-Pnative
@@ -52,7 +46,7 @@ say "native sources build ok: $native_dir/native-sources"
 # --- build and test ------------------------------------------------------------------------
 say "mvn -B verify $*"
 set +e
-mvn -B -ntp verify "-Distio.cni.shared=$shared" "$@" </dev/null
+mvn -B -ntp verify "$@" </dev/null
 status=$?
 set -e
 say "maven exit status: $status"

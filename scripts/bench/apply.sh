@@ -6,8 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${1:-21}
 VARIANT=${2:-nft}
-SHARED=${ISTIO_CNI_SHARED:-../shared}
-POD=$SHARED/conformance/pod/basic.pod.yaml
+POD=src/test/resources/conformance/pod/basic.pod.yaml
 CLI=target/istio-cni
 [ -x "$CLI" ] || { echo "build first: mvn -B package -DskipTests" >&2; exit 1; }
 

@@ -1,7 +1,7 @@
 package io.istiocni;
 
+import io.istiocni.cli.IptablesCommand;
 import io.istiocni.cli.ModeSelector;
-import io.istiocni.capture.IptablesCommand;
 import io.istiocni.cli.PluginCommand;
 import io.istiocni.cli.ValidateCommand;
 import io.istiocni.cli.ProgramName;

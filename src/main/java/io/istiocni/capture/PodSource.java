@@ -1,10 +1,10 @@
 package io.istiocni.capture;
 
+import io.istiocni.pod.AddressFamily;
 import io.istiocni.pod.PodCapture;
 import io.istiocni.pod.PodManifest;
 import io.istiocni.pod.PodManifests;
-import io.istiocni.pod.PodSettings;
-import io.istiocni.rules.CaptureSettings;
+import io.istiocni.pod.PodPlan;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -16,8 +16,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code --pod FILE}: the settings the CNI plugin would derive for that pod (capture.md 12), so an operator can
- * preview or apply exactly what the plugin would.
+ * {@code --pod FILE}: the plan the CNI plugin would make for that pod (capture.md 12, {@link PodPlan}), so an
+ * operator can preview or apply exactly what the plugin would.
  */
 final class PodSource {
 
@@ -30,8 +30,8 @@ final class PodSource {
     private PodSource() {
     }
 
-    /** The pod's settings, or null when the plugin would leave this pod alone (said on {@code err}). */
-    static CaptureSettings settings(FlagParser.Parsed flags, Map<String, String> env, HostFacts host, InputStream stdin,
+    /** The pod's plan, or null when the plugin would leave this pod alone (said on {@code err}). */
+    static PodPlan.Capture plan(FlagParser.Parsed flags, Map<String, String> env, HostFacts host, InputStream stdin,
             PrintStream err) {
         for (String flag : flags.explicit()) {
             if (!COMBINABLE.contains(flag) && !flag.startsWith("log_") && !flag.equals("vklog")) {
@@ -44,7 +44,11 @@ final class PodSource {
         try {
             String text = file.equals("-") ? new String(stdin.readAllBytes(), StandardCharsets.UTF_8)
                     : Files.readString(Path.of(file));
-            pod = PodManifests.parse(text);
+            PodManifests.Chosen chosen = PodManifests.parseManifestFile(text);
+            pod = chosen.pod();
+            if (chosen.note() != null) {
+                err.println("--pod " + file + ": " + chosen.note());
+            }
         } catch (NoSuchFileException e) {
             throw new UsageException("--pod " + file + ": no such file");
         } catch (IOException e) {
@@ -52,33 +56,38 @@ final class PodSource {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--pod " + file + ": " + e.getMessage());
         }
-        PodCapture.Decision decision;
+        PodPlan plan;
         try {
-            decision = PodCapture.decide(pod);
-        } catch (IllegalArgumentException e) {
+            plan = PodPlan.of(pod, env, family(flags, env, host, pod));
+        } catch (AddressFamily.UndecidedException e) {
+            throw new UsageException("pod " + pod.namespace() + "/" + pod.name() + ": " + e.getMessage()
+                    + " in status.podIPs");
+        } catch (IllegalArgumentException e) { // PodAnnotationException
             throw new UsageException("pod " + pod.namespace() + "/" + pod.name() + ": " + e.getMessage());
         }
-        if (decision instanceof PodCapture.Skip skip) {
+        if (plan instanceof PodPlan.Skip skip) {
             err.println("pod " + pod.namespace() + "/" + pod.name()
                     + " would be left alone by the CNI plugin, no rules: " + skip.message());
             return null;
         }
-        PodSettings settings = ((PodCapture.Capture) decision).settings();
-        settings.warnings().forEach(w -> err.println("warning: " + w));
-        return settings.toCaptureSettings(env, ipv6(flags, env, host, pod, settings.dualStack()));
+        PodPlan.Capture capture = (PodPlan.Capture) plan;
+        capture.warnings().forEach(w -> err.println("warning: " + w));
+        return capture;
     }
 
-    private static boolean ipv6(FlagParser.Parsed flags, Map<String, String> env, HostFacts host, PodManifest pod,
-            boolean dualStack) {
+    /**
+     * capture.md 3.2 and 12: {@code ENABLE_INBOUND_IPV6} when set; in a dry run the manifest's addresses (the plugin's
+     * rule); otherwise the addresses of the namespace the rules go into.
+     */
+    private static AddressFamily family(FlagParser.Parsed flags, Map<String, String> env, HostFacts host,
+            PodManifest pod) {
         Boolean forced = CaptureConfig.forcedIpv6(env);
         if (forced != null) {
-            return forced;
+            return AddressFamily.forced(forced);
         }
         if (flags.isTrue(IptablesFlags.DRY_RUN) && !pod.podAddresses().isEmpty()) {
-            return PodCapture.ipv6FromPodIps(pod.podAddresses(), dualStack)
-                    .orElseThrow(() -> new UsageException("pod " + pod.namespace() + "/" + pod.name() + ": "
-                            + PodCapture.NO_VALID_ADDRESS + " in status.podIPs"));
+            return AddressFamily.ofPodAddresses(pod.podAddresses());
         }
-        return host.ipv6FromLocalAddresses(dualStack);
+        return host::ipv6FromLocalAddresses;
     }
 }

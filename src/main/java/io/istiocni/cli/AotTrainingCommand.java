@@ -2,7 +2,6 @@ package io.istiocni.cli;
 
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import io.istiocni.capture.IptablesCommand;
 import io.istiocni.cni.NamespaceIdentity;
 import io.istiocni.cni.Plugin;
 import io.istiocni.cni.PodRedirect;

@@ -1,14 +1,12 @@
 package io.istiocni.cli;
 
-import io.istiocni.capture.IptablesCommand;
-import io.istiocni.install.daemon.InstallCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 @Command(name = "istio-cni", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Istio CNI for sidecar mode: traffic capture without NET_ADMIN in the pod.",
         subcommands = {PluginCommand.class, IptablesCommand.class, VersionCommand.class, InstallCommand.class,
-                AotTrainingCommand.class, ValidateCommand.class, io.istiocni.repair.RepairCommand.class})
+                AotTrainingCommand.class, ValidateCommand.class, RepairCommand.class})
 public class TopCommand implements Runnable {
 
     @CommandLine.Spec

@@ -1,6 +1,6 @@
 package io.istiocni.cli;
 
-import io.istiocni.capture.IptablesCommand;
+import io.istiocni.capture.IptablesMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -36,7 +36,7 @@ public class ValidateCommand implements Callable<Integer> {
 
     /** The check with these words, on this process's environment and streams; returns the exit code. */
     public static int run(List<String> words) {
-        return IptablesCommand.run(withValidationFlags(words), System.getenv(), System.out, System.err, USAGE_HEADER);
+        return IptablesMode.run(withValidationFlags(words), System.getenv(), System.out, System.err, USAGE_HEADER);
     }
 
     /** The words handed to the iptables mode: ours, then the two flags that make it the check. */

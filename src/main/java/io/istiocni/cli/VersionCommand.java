@@ -1,8 +1,6 @@
 package io.istiocni.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.Properties;
+import io.istiocni.version.Version;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,25 +9,13 @@ public class VersionCommand implements Runnable {
 
     @Override
     public void run() {
-        System.out.println("istio-cni " + version());
-    }
-
-    public static String version() {
-        try (InputStream in = VersionCommand.class.getResourceAsStream("/istio-cni-version.properties")) {
-            Properties p = new Properties();
-            if (in != null) {
-                p.load(in);
-            }
-            return p.getProperty("version", "unknown");
-        } catch (IOException e) {
-            return "unknown";
-        }
+        System.out.println("istio-cni " + Version.current());
     }
 
     public static class Provider implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"istio-cni " + version()};
+            return new String[] {"istio-cni " + Version.current()};
         }
     }
 }

@@ -18,6 +18,8 @@ public class CniException extends Exception {
     public static final int INVALID_NETWORK_CONFIG = 7;
     /** {@code CNI_NETNS} is the plugin's own network namespace. */
     public static final int INVALID_NETNS = 8;
+    /** STATUS: the plugin cannot serve ADD now (CNI 1.1.0). */
+    public static final int PLUGIN_NOT_AVAILABLE = 50;
     /** Everything the plugin logic itself reports. */
     public static final int INTERNAL = 999;
 

@@ -2,6 +2,7 @@ package io.istiocni.cni;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.istiocni.json.GoJsonString;
 import io.istiocni.json.JsonTrees;
 import io.istiocni.json.ParseErrors;
 import java.io.IOException;
@@ -17,8 +18,6 @@ import java.util.Map;
  * {@link Boolean}.
  */
 public final class Json {
-
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private Json() {
     }
@@ -135,29 +134,7 @@ public final class Json {
         }
     }
 
-    /** A JSON string literal with Go's escaping (including its HTML-safe escapes). */
-    static void string(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == '\u2028' || c == '\u2029') {
-                        sb.append("\\u").append(HEX[c >> 12]).append(HEX[(c >> 8) & 0xf])
-                                .append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
+    private static void string(StringBuilder sb, String s) {
+        GoJsonString.append(sb, s, GoJsonString.Style.ENCODING_JSON);
     }
 }

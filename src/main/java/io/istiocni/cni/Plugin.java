@@ -1,7 +1,7 @@
 package io.istiocni.cni;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.istiocni.cli.VersionCommand;
+import io.istiocni.version.Version;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -44,7 +44,7 @@ public final class Plugin {
         Invocation call = new Invocation(env, stdin, stdout, handler, nsCheck, command);
         try {
             if (command.isEmpty()) {
-                stderr.println("CNI plugin istio-cni " + VersionCommand.version());
+                stderr.println("CNI plugin istio-cni " + Version.current());
                 stderr.println(PROTOCOL_LINE);
                 stderr.flush();
                 return 0;
@@ -113,7 +113,8 @@ public final class Plugin {
                     checkOwnNamespace();
                 }
                 case "CHECK" -> check(config);
-                case "STATUS", "GC" -> CniVersions.checkAtLeast(CniVersions.decode(config), "1.1.0", command);
+                case "STATUS" -> status(config);
+                case "GC" -> CniVersions.checkAtLeast(CniVersions.decode(config), "1.1.0", command);
                 default -> throw new CniException(CniException.INVALID_ENVIRONMENT,
                         "unknown CNI_COMMAND: " + command, "");
             }
@@ -172,6 +173,22 @@ public final class Plugin {
         private void check(JsonNode config) throws CniException {
             CniVersions.checkAtLeast(CniVersions.decode(config), "0.4.0", "CHECK");
             handler.check(request(config));
+        }
+
+        /**
+         * The version rules of GC, then whether an ADD could succeed now: a configuration whose Istio fields fail
+         * ADD's parsing, or a missing or unusable kubeconfig, is error 50 (the runtime reports the node's network
+         * as not ready until it is fixed).
+         */
+        private void status(JsonNode config) throws CniException {
+            CniVersions.checkAtLeast(CniVersions.decode(config), "1.1.0", "STATUS");
+            NetConf conf;
+            try {
+                conf = NetConf.parse(config);
+            } catch (CniException e) {
+                throw AddReadiness.notAvailable(e.msg());
+            }
+            handler.status(conf);
         }
 
         /** Steps 1-2 of section 7: the Istio fields, {@code prevResult}, {@code CNI_ARGS}, in this order. */

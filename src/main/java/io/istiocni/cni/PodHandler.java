@@ -18,6 +18,14 @@ public interface PodHandler {
     void check(AddRequest request) throws CniException;
 
     /**
+     * STATUS (CNI 1.1.0), after the version checks: returns normally when an ADD could succeed now, else throws
+     * error 50. The network configuration has been parsed as for ADD.
+     */
+    default void status(NetConf conf) throws CniException {
+        AddReadiness.check(conf);
+    }
+
+    /**
      * Told about every error object the plugin is about to print, for any command, so that it can be logged (plugin.md
      * 9: every failure returned to the runtime at error level). {@code error.getCause()} holds the unexpected
      * exception behind a 999 "panicked" error. Must not throw; exceptions are ignored.

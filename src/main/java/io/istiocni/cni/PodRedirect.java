@@ -6,8 +6,6 @@ import io.istiocni.cni.log.LogLevel;
 import io.istiocni.cni.log.PluginLog;
 import io.istiocni.iptables.ApplyException;
 import io.istiocni.iptables.ApplyOutcome;
-import io.istiocni.iptables.ApplyRequest;
-import io.istiocni.iptables.RuleApplier;
 import io.istiocni.kube.Kubeconfig;
 import io.istiocni.kube.KubeconfigException;
 import io.istiocni.kube.PodFetchException;
@@ -16,19 +14,15 @@ import io.istiocni.kube.PodSource;
 import io.istiocni.netns.CommandFailedException;
 import io.istiocni.netns.IpFamilyDecision;
 import io.istiocni.netns.LocalAddresses;
-import io.istiocni.netns.NetworkNamespaceFile;
 import io.istiocni.netns.NoLocalAddressException;
-import io.istiocni.netns.OwnerUserNamespace;
 import io.istiocni.netns.ProcessCommandRunner;
-import io.istiocni.pod.PodAnnotationException;
+import io.istiocni.pod.AddressFamily;
 import io.istiocni.pod.PodCapture;
 import io.istiocni.pod.PodManifest;
 import io.istiocni.pod.PodManifests;
-import io.istiocni.pod.PodSettings;
-import io.istiocni.rules.CaptureSettings;
-import io.istiocni.rules.RestoreRenderer;
-import io.istiocni.rules.RuleGenerator;
-import io.istiocni.rules.RuleSet;
+import io.istiocni.pod.PodPlan;
+import io.istiocni.redirect.CaptureBackends;
+import io.istiocni.redirect.CaptureStep;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.channels.FileChannel;
@@ -38,9 +32,9 @@ import java.time.Clock;
 import java.util.function.Function;
 
 /**
- * ADD and CHECK for one pod (plugin.md section 7 steps 3-11, and 3.4): decide whether the pod is a sidecar pod,
- * derive its capture settings with the shared pod code, and program (or verify) the rules in its network namespace
- * with the shared apply code.
+ * ADD and CHECK for one pod (plugin.md section 7 steps 3-11, and 3.4): the plugin's own checks (its agent's pod,
+ * excluded namespaces), the pod from the API server, then the one pod pipeline: {@link PodPlan} (skip, or settings and
+ * rules) and {@link CaptureStep} (program or verify them in the pod's network namespace).
  */
 public final class PodRedirect implements PodHandler, AutoCloseable {
 
@@ -55,7 +49,7 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
 
     private final PluginLog log;
     private final Function<Kubeconfig, PodSource> pods;
-    private final RuleApplier applier;
+    private final CaptureBackends backends;
     /** Asked first (issue 10); null: never (tests, and the agent's own use of this class). */
     private final PodSetupClient agent;
     /** False in the node agent: its log goes to the agent's log, not to the plugin's file and socket. */
@@ -67,22 +61,23 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
      * kubeconfig and tools as processes.
      */
     public PodRedirect() {
-        this(new PluginLog(), null, new RuleApplier(), agentClient(), true);
+        this(new PluginLog(), null, CaptureBackends.processes(), agentClient(), true);
     }
 
     /** The production wiring with the log's stderr sink replaced (the AOT training run discards it). */
     public PodRedirect(PrintStream logSink) {
         this(new PluginLog(logSink, Clock.systemUTC(), PluginLog.MAX_FILE_BYTES, PluginLog.SOCKET_TIMEOUT), null,
-                new RuleApplier(), agentClient(), true);
+                CaptureBackends.processes(), agentClient(), true);
     }
 
     /**
-     * The node agent's use (issue 10, adapted by {@link AgentPodSetup}): the pod from {@code pods}, the log to
-     * {@code logSink} only, never asking an agent.
+     * The node agent's use (issue 10, through {@link AgentPodSetup}): the pod from {@code pods}, the agent's
+     * long-lived backends (what they learnt about the node kept from pod to pod), the log to {@code logSink} only,
+     * never asking an agent.
      */
-    PodRedirect(PrintStream logSink, PodSource pods, RuleApplier applier) {
+    PodRedirect(PrintStream logSink, PodSource pods, CaptureBackends backends) {
         this(new PluginLog(logSink, Clock.systemUTC(), PluginLog.MAX_FILE_BYTES, PluginLog.SOCKET_TIMEOUT),
-                kubeconfig -> pods, applier, null, false);
+                kubeconfig -> pods, backends, null, false);
     }
 
     private static PodSetupClient agentClient() {
@@ -93,15 +88,15 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
      * @param pods how to reach the API server for a kubeconfig; null means {@link PodFetcher} with Istio's bounded
      *             retry, logging failed attempts to {@code log}
      */
-    PodRedirect(PluginLog log, Function<Kubeconfig, PodSource> pods, RuleApplier applier) {
-        this(log, pods, applier, null, true);
+    PodRedirect(PluginLog log, Function<Kubeconfig, PodSource> pods, CaptureBackends backends) {
+        this(log, pods, backends, null, true);
     }
 
-    PodRedirect(PluginLog log, Function<Kubeconfig, PodSource> pods, RuleApplier applier, PodSetupClient agent,
-            boolean pluginLogFiles) {
+    PodRedirect(PluginLog log, Function<Kubeconfig, PodSource> pods, CaptureBackends backends,
+            PodSetupClient agent, boolean pluginLogFiles) {
         this.log = log;
         this.pods = pods;
-        this.applier = applier;
+        this.backends = backends;
         this.agent = agent;
         this.pluginLogFiles = pluginLogFiles;
     }
@@ -114,13 +109,10 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
         }
         log.info("programming iptables rules", labels(request));
         if (log.enabled(LogLevel.DEBUG)) {
-            log.debug("rules:\n" + RestoreRenderer.render(prepared.rules().ipv4())
-                    + RestoreRenderer.render(prepared.rules().ipv6()), labels(request));
+            log.debug("rules:\n" + prepared.step().backend().render(prepared.plan().rules(), false), labels(request));
         }
-        ApplyRequest apply = new ApplyRequest(prepared.rules(), prepared.settings(), request.netns(), true, false,
-                false, false, "");
-        try (OwnerUserNamespace owner = prepared.hostUsers() ? null : ownerOf(request)) {
-            ApplyOutcome outcome = applier.apply(owner == null ? apply : apply.inUserNamespace(owner.path()));
+        try {
+            ApplyOutcome outcome = prepared.step().apply(prepared.plan(), request.netns());
             log.info(outcome == ApplyOutcome.ALREADY_IN_PLACE ? "iptables rules already in place"
                     : "iptables rules programmed", served(request));
         } catch (ApplyException e) {
@@ -134,10 +126,8 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
         if (prepared == null) {
             return;
         }
-        ApplyRequest verify = new ApplyRequest(prepared.rules(), prepared.settings(), request.netns(), true, false,
-                false, false, "");
-        try (OwnerUserNamespace owner = prepared.hostUsers() ? null : ownerOf(request)) {
-            var problem = applier.verify(owner == null ? verify : verify.inUserNamespace(owner.path()));
+        try {
+            var problem = prepared.step().verify(prepared.plan(), request.netns());
             if (problem.isPresent()) {
                 throw CniException.internal("istio-cni rules are not in place in " + request.netns() + ": "
                         + problem.get());
@@ -157,29 +147,27 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
         log.close();
     }
 
-    /** @param hostUsers false when the pod asked for a user namespace of its own ({@code spec.hostUsers: false}) */
-    private record Prepared(CaptureSettings settings, RuleSet rules, boolean hostUsers) {
+    /** The pod's plan and the step that applies it with the backend of this network configuration. */
+    private record Prepared(PodPlan.Capture plan, CaptureStep step) {
     }
 
     /**
-     * plugin.md 7.9 step 4: the user namespace owning the pod's network namespace when it is not the host's, so that
-     * iptables reads uids (the proxy's 1337) as the pod sees them. Only asked for pods with {@code hostUsers: false}:
-     * for any other pod kubelet asks the runtime for no user namespace. When it cannot be told, say so and go on in
-     * the host's, as Istio does when nsenter is missing.
+     * plugin.md 7.9 step 4, said in the plugin's log: the user namespace owning the pod's network namespace, when it
+     * cannot be told, is the host's (as Istio goes on when nsenter is missing).
      */
-    private OwnerUserNamespace ownerOf(AddRequest request) {
-        try {
-            OwnerUserNamespace owner = OwnerUserNamespace.of(request.netns());
-            if (owner != null) {
+    private CaptureStep.Notices notices(AddRequest request) {
+        return new CaptureStep.Notices() {
+            @Override
+            public void ownerUnknown(String netns, String reason) {
+                log.error(CaptureStep.ownerUnknownMessage(netns, reason), labels(request));
+            }
+
+            @Override
+            public void ownerEntered(String netns) {
                 log.debug("network namespace owned by a user namespace of the pod: commands run in it",
                         labels(request));
             }
-            return owner;
-        } catch (IOException | RuntimeException e) {
-            log.error("cannot tell the user namespace owning " + request.netns() + ": " + e.getMessage()
-                    + "; running iptables in the host's user namespace", labels(request));
-            return null;
-        }
+        };
     }
 
     /** Steps 3-10 and the namespace part of 11: the settings and rules for this pod, or null to leave it alone. */
@@ -219,25 +207,24 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
             return null;
         }
         PodManifest pod = fetch(kubeconfig, namespace, name, request);
-        PodCapture.Decision decision;
+        PodPlan plan;
         try {
-            decision = PodCapture.decide(pod);
-        } catch (PodAnnotationException e) {
+            plan = PodPlan.of(pod, request.env(), family(request));
+        } catch (IllegalArgumentException e) { // PodAnnotationException, AddressFamily.UndecidedException
             throw CniException.internal(e.getMessage());
         }
-        if (decision instanceof PodCapture.Skip skip) {
+        if (plan instanceof PodPlan.Skip skip) {
             log.info("pod left alone: " + skip.message(), labels(request));
             return null;
         }
-        PodSettings podSettings = ((PodCapture.Capture) decision).settings();
-        podSettings.warnings().forEach(w -> log.warn(w, labels(request)));
-        if (conf.nativeNftables()) {
-            throw CniException.internal("native nftables is not supported");
+        PodPlan.Capture capture = (PodPlan.Capture) plan;
+        capture.warnings().forEach(w -> log.warn(w, labels(request)));
+        try {
+            return new Prepared(capture,
+                    new CaptureStep(backends.select(conf.nativeNftables()), notices(request)));
+        } catch (ApplyException e) {
+            throw CniException.internal(e.getMessage());
         }
-        openNetns(request.netns());
-        boolean ipv6 = ipv6(request, podSettings.dualStack());
-        CaptureSettings settings = podSettings.toCaptureSettings(request.env(), ipv6);
-        return new Prepared(settings, RuleGenerator.generate(settings), pod.hostUsers());
     }
 
     /** Step 5, once per run (the agent's question may come first). */
@@ -312,31 +299,31 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
         }
     }
 
-    private static void openNetns(String netns) throws CniException {
-        try (FileChannel ignored = FileChannel.open(Path.of(netns), StandardOpenOption.READ)) {
-            // opened: it exists and is readable
-        } catch (IOException | RuntimeException e) {
-            throw CniException.internal("failed to open netns \"" + netns + "\": " + e.getMessage());
-        }
-        if (!NetworkNamespaceFile.isNetworkNamespace(netns)) {
-            throw CniException.internal("failed to open netns \"" + netns + "\": not a network namespace");
-        }
-    }
-
-    /** plugin.md 7.9: the prevResult's addresses decide; without them, the namespace's interfaces. */
-    private static boolean ipv6(AddRequest request, boolean dualStack) throws CniException {
+    /**
+     * plugin.md 7.9: the prevResult's addresses decide; without them, the namespace's interfaces (asked only for a
+     * pod that is captured, after the namespace opened).
+     */
+    private static AddressFamily family(AddRequest request) {
         if (!request.prevResultAddresses().isEmpty()) {
-            return PodCapture.ipv6FromPodIps(request.prevResultAddresses(), dualStack)
-                    .orElseThrow(() -> CniException.internal(PodCapture.NO_VALID_ADDRESS));
+            return AddressFamily.ofPodAddresses(request.prevResultAddresses());
         }
-        try {
-            return IpFamilyDecision.ipv6Enabled(LocalAddresses.list(new ProcessCommandRunner(request.netns())),
-                    dualStack);
-        } catch (NoLocalAddressException e) {
-            throw CniException.internal(PodCapture.NO_VALID_ADDRESS);
-        } catch (CommandFailedException e) {
-            throw CniException.internal("failed to list the addresses in " + request.netns() + ": " + e.getMessage());
-        }
+        return dualStack -> {
+            try (FileChannel ignored = FileChannel.open(Path.of(request.netns()), StandardOpenOption.READ)) {
+                // opened: it exists and is readable
+            } catch (IOException | RuntimeException e) {
+                throw new AddressFamily.UndecidedException("failed to open netns \"" + request.netns() + "\": "
+                        + e.getMessage());
+            }
+            try {
+                return IpFamilyDecision.ipv6Enabled(LocalAddresses.list(new ProcessCommandRunner(request.netns())),
+                        dualStack);
+            } catch (NoLocalAddressException e) {
+                throw new AddressFamily.UndecidedException(PodCapture.NO_VALID_ADDRESS);
+            } catch (CommandFailedException e) {
+                throw new AddressFamily.UndecidedException("failed to list the addresses in " + request.netns() + ": "
+                        + e.getMessage());
+            }
+        };
     }
 
     private static String[] labels(AddRequest request) {

@@ -2,6 +2,7 @@ package io.istiocni.install;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.istiocni.json.GoJsonString;
 import io.istiocni.json.JsonTrees;
 import io.istiocni.json.ParseErrors;
 import java.io.IOException;
@@ -22,7 +23,6 @@ import java.util.Map;
  */
 public final class ConfJson {
 
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
     private static final BigDecimal GO_PLAIN_MIN = new BigDecimal("1e-6");
     private static final BigDecimal GO_PLAIN_MAX = new BigDecimal("1e21");
 
@@ -30,11 +30,17 @@ public final class ConfJson {
     }
 
     /**
-     * Parses one JSON value filling the whole input (white space around it allowed).
+     * Parses one JSON value filling the whole input (white space around it allowed), as Go's reader does: a leading
+     * byte-order mark is an error.
      *
      * @throws IllegalArgumentException with a one-line reason when the input is not a single JSON value
      */
     public static JsonNode parse(byte[] data) {
+        if (data.length >= 3 && (data[0] & 0xff) == 0xef && (data[1] & 0xff) == 0xbb && (data[2] & 0xff) == 0xbf) {
+            // Jackson skips a UTF-8 byte-order mark, Go's encoding/json (libcni, so the runtime) rejects the file
+            throw new IllegalArgumentException("invalid character 'ï' looking for beginning of value"
+                    + " (a UTF-8 byte-order mark, which libcni does not accept)");
+        }
         try {
             return JsonTrees.parse(data, JsonTrees.Fractions.EXACT, JsonTrees.RepeatedKeys.LAST_PLACE);
         } catch (JsonProcessingException e) {
@@ -148,38 +154,7 @@ public final class ConfJson {
     }
 
     private static void string(StringBuilder out, String s) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                case '<', '>', '&', '\u2028', '\u2029' -> unicode(out, c);
-                default -> {
-                    if (c < 0x20) {
-                        unicode(out, c);
-                    } else if (Character.isHighSurrogate(c) && i + 1 < s.length()
-                            && Character.isLowSurrogate(s.charAt(i + 1))) {
-                        out.append(c).append(s.charAt(++i));
-                    } else if (Character.isSurrogate(c)) {
-                        out.append("\\ufffd"); // Go replaces invalid UTF-16 / UTF-8 with U+FFFD
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        out.append('"');
-    }
-
-    private static void unicode(StringBuilder out, char c) {
-        out.append("\\u").append(HEX[(c >> 12) & 0xf]).append(HEX[(c >> 8) & 0xf])
-                .append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
+        GoJsonString.append(out, s, GoJsonString.Style.ENCODING_JSON);
     }
 
     /** Byte order of the UTF-8 encodings (the C locale order of file names and Go's map key order). */

@@ -2,6 +2,7 @@ package io.istiocni.install;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.istiocni.json.JsonTrees;
+import io.istiocni.rules.GoQuote;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -56,7 +57,7 @@ public final class ConfigChoice {
         names.sort(ConfJson::compareBytes);
         if (confName != null && !confName.isEmpty()) {
             if (confName.contains("/") || confName.equals(".") || confName.equals("..")) {
-                return new Error("CNI_CONF_NAME " + InstallSettings.quote(confName)
+                return new Error("CNI_CONF_NAME " + GoQuote.quote(confName)
                         + " is not a file name in the CNI config directory", warnings);
             }
             String chosen = null;

@@ -1,501 +1,261 @@
 package io.istiocni.install;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
+import io.istiocni.daemon.DaemonSettings;
+import io.istiocni.settings.Setting;
+import io.istiocni.settings.SettingSet;
+import io.istiocni.settings.SettingValues;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * Every setting of the installer (install.md section 3) under Istio's names, resolved from the command line and the
- * environment by {@link #from(Map, List)}: a flag given on the command line, then the environment variable, then the
- * default. Every setting {@code NAME} has the flag {@code --name} (lower case, {@code _} as {@code -}).
- *
- * @param mountedCniNetDir      {@code MOUNTED_CNI_NET_DIR}: the CNI conf dir as seen in the container
- * @param cniConfName           {@code CNI_CONF_NAME}: empty = choose automatically (chained) / default name
- * @param chainedCniPlugin      {@code CHAINED_CNI_PLUGIN}
- * @param cniAgentRunDir        {@code CNI_AGENT_RUN_DIR}
- * @param kubeconfigMode        {@code KUBECONFIG_MODE} as permission bits (0600 by default)
- * @param cniConfGroupRead      {@code CNI_CONF_GROUP_READ}
- * @param kubeCaFile            {@code KUBE_CA_FILE}, resolved: {@code <serviceAccountPath>/ca.crt} when not set
- * @param skipTlsVerify         {@code SKIP_TLS_VERIFY}
- * @param monitoringPort        {@code MONITORING_PORT}; 0 or negative: no metrics server
- * @param excludeNamespaces     {@code EXCLUDE_NAMESPACES} split on commas, trimmed, empty items dropped
- * @param podNamespace          {@code POD_NAMESPACE} ("" when unset)
- * @param nativeNftables        {@code NATIVE_NFTABLES} (always false: true is refused)
- * @param enableAmbientDetectionRetry {@code ENABLE_AMBIENT_DETECTION_RETRY}
- * @param kubernetesServiceHost {@code KUBERNETES_SERVICE_HOST} ("" when unset)
- * @param kubernetesServicePort {@code KUBERNETES_SERVICE_PORT} ("" when unset)
- * @param kubernetesServiceProtocol {@code KUBERNETES_SERVICE_PROTOCOL}, default {@code https}
- * @param kubernetesNodeName    {@code KUBERNETES_NODE_NAME} ("" when unset: the caller may use the host name)
- * @param nodeName              {@code NODE_NAME}
- * @param podName               {@code POD_NAME}
- * @param cniBinSourceDir       {@code CNI_BIN_SOURCE_DIR}
- * @param cniBinTargetDirs      {@code CNI_BIN_TARGET_DIRS}, comma-separated
- * @param serviceAccountPath    {@code SERVICE_ACCOUNT_PATH}
- * @param hostProcPath          {@code HOST_PROC_PATH}
- * @param healthPort            {@code HEALTH_PORT}
- * @param logLevels             {@code --log_output_level}: level of every scope mentioned or known
- *                              ({@code default}, {@code cni-agent}, {@code cni-plugin})
- * @param logAsJson             {@code --log_as_json}
- * @param updateCniBinaries     legacy {@code UPDATE_CNI_BINARIES}
- * @param skipCniBinaries       legacy {@code SKIP_CNI_BINARIES}
- * @param repair                the {@code REPAIR_*} settings
- * @param warnings              things to log at start-up (e.g. {@code ISTIO_OWNED_CNI_CONFIG=true} ignored)
+ * Every setting of the installer (install.md section 3) under Istio's names, each declared once below (variable,
+ * flag, kind, default, help); the parser, {@code istio-cni install --help} and the README's table come from these
+ * declarations. The accessors read the parsed values; those that derive something say so. The repair controller's
+ * settings, which the installer reads too for the controller it runs in-process, are {@code repair.RepairSettings}.
  */
-public record InstallSettings(
-        String mountedCniNetDir,
-        String cniConfName,
-        boolean chainedCniPlugin,
-        String cniAgentRunDir,
-        int kubeconfigMode,
-        boolean cniConfGroupRead,
-        String kubeCaFile,
-        boolean skipTlsVerify,
-        int monitoringPort,
-        List<String> excludeNamespaces,
-        String podNamespace,
-        boolean nativeNftables,
-        boolean enableAmbientDetectionRetry,
-        String kubernetesServiceHost,
-        String kubernetesServicePort,
-        String kubernetesServiceProtocol,
-        String kubernetesNodeName,
-        String nodeName,
-        String podName,
-        String cniBinSourceDir,
-        List<String> cniBinTargetDirs,
-        String serviceAccountPath,
-        String hostProcPath,
-        int healthPort,
-        Map<String, String> logLevels,
-        boolean logAsJson,
-        boolean updateCniBinaries,
-        List<String> skipCniBinaries,
-        Repair repair,
-        List<String> warnings) {
-
-    /** The repair controller's settings (install.md 3.5, repair.md 2). */
-    public record Repair(
-            boolean enabled,
-            boolean deletePods,
-            boolean labelPods,
-            boolean repairPods,
-            String brokenPodLabelKey,
-            String brokenPodLabelValue,
-            String nodeName,
-            String sidecarAnnotation,
-            String initContainerName,
-            String initContainerTerminationMessage,
-            long initContainerExitCode,
-            String labelSelectors,
-            String fieldSelectors) {
-    }
+public final class InstallSettings {
 
     public static final String KUBECONFIG_FILE = "istio-cni-kubeconfig";
     public static final String DEFAULT_STANDALONE_NAME = "YYY-istio-cni.conf";
-    public static final List<String> LOG_LEVELS = List.of("debug", "info", "warn", "error", "fatal", "none");
-    public static final List<String> LOG_SCOPES = List.of("default", "cni-agent", "cni-plugin");
 
-    public InstallSettings {
-        excludeNamespaces = List.copyOf(excludeNamespaces);
-        cniBinTargetDirs = List.copyOf(cniBinTargetDirs);
-        skipCniBinaries = List.copyOf(skipCniBinaries);
-        logLevels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(logLevels));
-        warnings = List.copyOf(warnings);
+    private static final SettingSet.Builder DECLARED = SettingSet.builder();
+
+    // install.md 3.2: installation settings
+    public static final Setting<String> MOUNTED_CNI_NET_DIR = DECLARED.add(Setting.string("MOUNTED_CNI_NET_DIR",
+            "/host/etc/cni/net.d", "the CNI config directory as seen in the container"));
+    public static final Setting<String> CNI_CONF_NAME = DECLARED.add(Setting.string("CNI_CONF_NAME", "",
+            "chained: the primary config file to modify (empty: chosen automatically); standalone: the file to write"
+                    + " (empty: " + DEFAULT_STANDALONE_NAME + ")"));
+    public static final Setting<Boolean> CHAINED_CNI_PLUGIN = DECLARED.add(Setting.bool("CHAINED_CNI_PLUGIN", true,
+            "true: add the istio-cni entry to the primary config; false: write a standalone config file"));
+    public static final Setting<String> CNI_AGENT_RUN_DIR = DECLARED.add(Setting.string("CNI_AGENT_RUN_DIR",
+            "/var/run/istio-cni", "the run directory (kubeconfig, log socket, plugin log), written into the entry"
+                    + " as `cni_agent_run_dir`; mounted at the same path on the host"));
+    public static final Setting<Long> KUBECONFIG_MODE = DECLARED.add(Setting.integer("KUBECONFIG_MODE", 0600, "0600",
+            0, 07777, "file mode of the plugin kubeconfig (Go syntax: 0600 or 0o600 octal, 600 is decimal)"));
+    public static final Setting<Boolean> CNI_CONF_GROUP_READ = DECLARED.add(Setting.bool("CNI_CONF_GROUP_READ",
+            false, "standalone config file mode 0640 instead of 0600"));
+    public static final Setting<String> KUBE_CA_FILE = DECLARED.add(Setting.string("KUBE_CA_FILE", "",
+            "CA bundle for the kubeconfig (empty: `ca.crt` in the service-account directory)"));
+    public static final Setting<Boolean> SKIP_TLS_VERIFY = DECLARED.add(Setting.bool("SKIP_TLS_VERIFY", false,
+            "write `insecure-skip-tls-verify: true` instead of the CA into the kubeconfig"));
+    public static final Setting<List<String>> EXCLUDE_NAMESPACES = DECLARED.add(Setting.list("EXCLUDE_NAMESPACES",
+            "", "namespaces the plugin leaves alone"));
+    public static final Setting<String> POD_NAMESPACE = DECLARED.add(Setting.string("POD_NAMESPACE", "",
+            "the DaemonSet pod's namespace, written as `pod_namespace` (the plugin recognises its own pod by it)"));
+    public static final Setting<Boolean> ENABLE_AMBIENT_DETECTION_RETRY = DECLARED.add(Setting.bool(
+            "ENABLE_AMBIENT_DETECTION_RETRY", false, "ambient-only; copied into the entry for parity"));
+    public static final Setting<String> KUBERNETES_SERVICE_HOST = DECLARED.add(Setting.string(
+            "KUBERNETES_SERVICE_HOST", "", "API server host for the kubeconfig (set by Kubernetes)"));
+    public static final Setting<String> KUBERNETES_SERVICE_PORT = DECLARED.add(Setting.string(
+            "KUBERNETES_SERVICE_PORT", "", "API server port for the kubeconfig (set by Kubernetes)"));
+    public static final Setting<String> KUBERNETES_SERVICE_PROTOCOL = DECLARED.add(Setting.string(
+            "KUBERNETES_SERVICE_PROTOCOL", "https", "scheme of the kubeconfig's server URL"));
+    public static final Setting<String> POD_NAME = DECLARED.add(Setting.string("POD_NAME", "", "informational"));
+    public static final Setting<Boolean> AMBIENT_ENABLED = DECLARED.add(Setting.bool("AMBIENT_ENABLED", false,
+            "ambient mode; true is refused (sidecar mode only)").refusing(true, "ambient mode is not supported"));
+    public static final Setting<Boolean> ISTIO_OWNED_CNI_CONFIG = DECLARED.add(Setting.bool("ISTIO_OWNED_CNI_CONFIG",
+            false, "ambient-only: ignored with a warning when true (the primary config is never deleted)"));
+
+    // install.md 3.3: paths Istio hard-codes
+    public static final Setting<String> CNI_BIN_SOURCE_DIR = DECLARED.add(Setting.string("CNI_BIN_SOURCE_DIR",
+            "/opt/cni/bin", "directory whose regular files are copied to the host"));
+    public static final Setting<List<String>> CNI_BIN_TARGET_DIRS = DECLARED.add(Setting.list("CNI_BIN_TARGET_DIRS",
+            "/host/opt/cni/bin", "host bin directories to copy into"));
+    public static final Setting<String> SERVICE_ACCOUNT_PATH = DECLARED.add(Setting.string("SERVICE_ACCOUNT_PATH",
+            "/var/run/secrets/kubernetes.io/serviceaccount", "directory holding the service account's `token` and"
+                    + " `ca.crt`"));
+    public static final Setting<Long> HEALTH_PORT = DECLARED.add(Setting.integer("HEALTH_PORT", 8000, 1, 65535,
+            "port of `/readyz` and `/healthz`"));
+
+    // install.md 3.7: legacy binary-copy settings
+    public static final Setting<Boolean> UPDATE_CNI_BINARIES = DECLARED.add(Setting.bool("UPDATE_CNI_BINARIES", true,
+            "false: a file already present in a target directory is not overwritten"));
+    public static final Setting<List<String>> SKIP_CNI_BINARIES = DECLARED.add(Setting.list("SKIP_CNI_BINARIES", "",
+            "file names not to copy"));
+
+    static {
+        // install.md 3.6: set by Istio's chart or older versions, never acted on
+        for (String env : List.of("CNI_NETWORK_CONFIG", "CNI_NETWORK_CONFIG_FILE", "LOG_LEVEL",
+                "CURRENT_AGENT_VERSION", "GOMEMLIMIT",
+                "AMBIENT_ENABLEMENT_SELECTOR", "AMBIENT_DNS_CAPTURE", "AMBIENT_IPV6",
+                "AMBIENT_RECONCILE_POD_RULES_ON_STARTUP", "AMBIENT_DISABLE_SAFE_UPGRADE", "ZTUNNEL_UDS_ADDRESS",
+                "SYSTEM_NAMESPACE", "REVISION", "ISTIO_OWNED_CNI_CONFIG_FILENAME",
+                "ISTIO_OWNED_CNI_CONF_FILENAME", "CNI_NET_DIR", "CNI_NETNS_DIR")) {
+            DECLARED.add(Setting.ignored(env));
+        }
+    }
+
+    /** The installer's own settings, in declaration order. */
+    public static final SettingSet SETTINGS = DECLARED.build();
+
+    private final SettingValues values;
+    private final DaemonSettings daemon;
+
+    private InstallSettings(SettingValues values) {
+        this.values = values;
+        this.daemon = DaemonSettings.of(values);
+    }
+
+    /**
+     * The settings out of values parsed with a union including {@link #SETTINGS} and
+     * {@link DaemonSettings#SETTINGS}.
+     */
+    public static InstallSettings of(SettingValues values) {
+        return new InstallSettings(values);
+    }
+
+    /**
+     * Resolves the installer's settings ({@link #SETTINGS} and {@link DaemonSettings#SETTINGS}) from the process
+     * environment and the command-line arguments of {@code istio-cni install} (without the subcommand itself).
+     *
+     * @throws io.istiocni.settings.SettingsException (one line naming the setting and the value) on a usage error
+     */
+    public static InstallSettings from(Map<String, String> env, List<String> args) {
+        return of(SettingSet.union(SETTINGS, DaemonSettings.SETTINGS).parse(env, args));
+    }
+
+    public String mountedCniNetDir() {
+        return values.get(MOUNTED_CNI_NET_DIR);
+    }
+
+    /** Empty: choose automatically (chained) / the default name (standalone). */
+    public String cniConfName() {
+        return values.get(CNI_CONF_NAME);
+    }
+
+    public boolean chainedCniPlugin() {
+        return values.get(CHAINED_CNI_PLUGIN);
+    }
+
+    public String cniAgentRunDir() {
+        return values.get(CNI_AGENT_RUN_DIR);
+    }
+
+    /** Permission bits. */
+    public int kubeconfigMode() {
+        return (int) (long) values.get(KUBECONFIG_MODE);
+    }
+
+    public boolean cniConfGroupRead() {
+        return values.get(CNI_CONF_GROUP_READ);
+    }
+
+    /** {@code KUBE_CA_FILE}, or {@code <SERVICE_ACCOUNT_PATH>/ca.crt} when not set. */
+    public String kubeCaFile() {
+        String file = values.get(KUBE_CA_FILE);
+        return file.isEmpty() ? join(serviceAccountPath(), "ca.crt") : file;
+    }
+
+    public boolean skipTlsVerify() {
+        return values.get(SKIP_TLS_VERIFY);
+    }
+
+    /** 0 or negative: no metrics server. */
+    public int monitoringPort() {
+        return daemon.monitoringPort();
+    }
+
+    public List<String> excludeNamespaces() {
+        return values.get(EXCLUDE_NAMESPACES);
+    }
+
+    public String podNamespace() {
+        return values.get(POD_NAMESPACE);
+    }
+
+    /** Always false: true is refused. */
+    public boolean nativeNftables() {
+        return daemon.nativeNftables();
+    }
+
+    public boolean enableAmbientDetectionRetry() {
+        return values.get(ENABLE_AMBIENT_DETECTION_RETRY);
+    }
+
+    public String kubernetesServiceHost() {
+        return values.get(KUBERNETES_SERVICE_HOST);
+    }
+
+    public String kubernetesServicePort() {
+        return values.get(KUBERNETES_SERVICE_PORT);
+    }
+
+    public String kubernetesServiceProtocol() {
+        return values.get(KUBERNETES_SERVICE_PROTOCOL);
+    }
+
+    public String podName() {
+        return values.get(POD_NAME);
+    }
+
+    public String cniBinSourceDir() {
+        return values.get(CNI_BIN_SOURCE_DIR);
+    }
+
+    public List<String> cniBinTargetDirs() {
+        return values.get(CNI_BIN_TARGET_DIRS);
+    }
+
+    public String serviceAccountPath() {
+        return values.get(SERVICE_ACCOUNT_PATH);
+    }
+
+    public int healthPort() {
+        return (int) (long) values.get(HEALTH_PORT);
+    }
+
+    /** The level of every scope mentioned or known ({@code default}, {@code cni-agent}, {@code cni-plugin}). */
+    public Map<String, String> logLevels() {
+        return daemon.logLevels();
+    }
+
+    public boolean logAsJson() {
+        return daemon.logAsJson();
+    }
+
+    public boolean updateCniBinaries() {
+        return values.get(UPDATE_CNI_BINARIES);
+    }
+
+    public List<String> skipCniBinaries() {
+        return values.get(SKIP_CNI_BINARIES);
+    }
+
+    /** Things to log at start-up. */
+    public List<String> warnings() {
+        return values.get(ISTIO_OWNED_CNI_CONFIG)
+                ? List.of("ISTIO_OWNED_CNI_CONFIG=true is ambient-only and ignored: the primary CNI config is"
+                        + " modified as usual and never deleted")
+                : List.of();
     }
 
     /** The plugin's log level: the output level of the {@code cni-plugin} scope (install.md 3.4). */
     public String pluginLogLevel() {
-        return logLevels.getOrDefault("cni-plugin", "info");
+        return logLevels().getOrDefault("cni-plugin", "info");
     }
 
     /** {@code <CNI_AGENT_RUN_DIR>/istio-cni-kubeconfig}. */
     public String kubeconfigPath() {
-        return join(cniAgentRunDir, KUBECONFIG_FILE);
+        return join(cniAgentRunDir(), KUBECONFIG_FILE);
     }
 
     /** {@code <SERVICE_ACCOUNT_PATH>/token}. */
     public String tokenPath() {
-        return join(serviceAccountPath, "token");
+        return join(serviceAccountPath(), "token");
     }
 
     /** Standalone mode: the file name we write ({@code CNI_CONF_NAME} or {@code YYY-istio-cni.conf}). */
     public String standaloneFileName() {
-        return cniConfName.isEmpty() ? DEFAULT_STANDALONE_NAME : cniConfName;
+        return cniConfName().isEmpty() ? DEFAULT_STANDALONE_NAME : cniConfName();
     }
 
     /** File mode of the standalone config: 0600, or 0640 with {@code CNI_CONF_GROUP_READ}. */
     public int standaloneMode() {
-        return cniConfGroupRead ? 0640 : 0600;
+        return cniConfGroupRead() ? 0640 : 0600;
     }
 
     static String join(String dir, String name) {
         return dir.endsWith("/") ? dir + name : dir + "/" + name;
-    }
-
-    // ---------------------------------------------------------------------------------------------------------
-    // parsing
-
-    private enum Kind { BOOL, INT, STRING, REPAIR_STRING, REPAIR_INT, IGNORED }
-
-    private static final Map<String, Kind> SETTINGS = new LinkedHashMap<>();
-    private static final Set<String> LOG_FLAGS_IGNORED = Set.of("log_caller", "log_stacktrace_level", "log_target",
-            "log_rotate", "log_rotate_max_age", "log_rotate_max_size", "log_rotate_max_backups", "ctrlz_port",
-            "ctrlz_address");
-
-    static {
-        for (String s : List.of("CHAINED_CNI_PLUGIN", "CNI_CONF_GROUP_READ", "SKIP_TLS_VERIFY", "NATIVE_NFTABLES",
-                "ENABLE_AMBIENT_DETECTION_RETRY", "AMBIENT_ENABLED", "ISTIO_OWNED_CNI_CONFIG", "UPDATE_CNI_BINARIES",
-                "REPAIR_ENABLED", "REPAIR_DELETE_PODS", "REPAIR_LABEL_PODS", "REPAIR_REPAIR_PODS")) {
-            SETTINGS.put(s, Kind.BOOL);
-        }
-        for (String s : List.of("KUBECONFIG_MODE", "MONITORING_PORT", "HEALTH_PORT")) {
-            SETTINGS.put(s, Kind.INT);
-        }
-        for (String s : List.of("MOUNTED_CNI_NET_DIR", "CNI_CONF_NAME", "CNI_AGENT_RUN_DIR", "KUBE_CA_FILE",
-                "EXCLUDE_NAMESPACES", "POD_NAMESPACE", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT",
-                "KUBERNETES_SERVICE_PROTOCOL", "KUBERNETES_NODE_NAME", "NODE_NAME", "POD_NAME", "CNI_BIN_SOURCE_DIR",
-                "CNI_BIN_TARGET_DIRS", "SERVICE_ACCOUNT_PATH", "HOST_PROC_PATH", "SKIP_CNI_BINARIES")) {
-            SETTINGS.put(s, Kind.STRING);
-        }
-        for (String s : List.of("REPAIR_BROKEN_POD_LABEL_KEY", "REPAIR_BROKEN_POD_LABEL_VALUE", "REPAIR_NODE_NAME",
-                "REPAIR_SIDECAR_ANNOTATION", "REPAIR_INIT_CONTAINER_NAME",
-                "REPAIR_INIT_CONTAINER_TERMINATION_MESSAGE", "REPAIR_LABEL_SELECTORS", "REPAIR_FIELD_SELECTORS")) {
-            SETTINGS.put(s, Kind.REPAIR_STRING);
-        }
-        SETTINGS.put("REPAIR_INIT_CONTAINER_EXIT_CODE", Kind.REPAIR_INT);
-        for (String s : List.of("CNI_NETWORK_CONFIG", "CNI_NETWORK_CONFIG_FILE", "LOG_LEVEL", "CURRENT_AGENT_VERSION",
-                "REPAIR_RUN_AS_DAEMON", "GOMEMLIMIT", "ALLOW_SWITCH_TO_HOST_NS", "AMBIENT_ENABLEMENT_SELECTOR",
-                "AMBIENT_DNS_CAPTURE", "AMBIENT_IPV6", "AMBIENT_RECONCILE_POD_RULES_ON_STARTUP",
-                "AMBIENT_DISABLE_SAFE_UPGRADE", "ZTUNNEL_UDS_ADDRESS", "SYSTEM_NAMESPACE", "REVISION",
-                "FORCE_IPTABLES_BINARY", "ISTIO_OWNED_CNI_CONFIG_FILENAME", "ISTIO_OWNED_CNI_CONF_FILENAME",
-                "CNI_NET_DIR", "CNI_NETNS_DIR")) {
-            SETTINGS.put(s, Kind.IGNORED);
-        }
-    }
-
-    /** The flag of a setting: {@code --chained-cni-plugin} for {@code CHAINED_CNI_PLUGIN}. */
-    public static String flagOf(String envName) {
-        return "--" + envName.toLowerCase(Locale.ROOT).replace('_', '-');
-    }
-
-    /**
-     * Resolves the settings from the process environment and the command-line arguments of {@code istio-cni install}
-     * (without the subcommand itself). Flags are {@code --name=value} or {@code --name value}; a boolean flag alone
-     * means {@code true}.
-     *
-     * @throws InstallSettingsException (one line naming the setting and the value) on any usage error
-     */
-    public static InstallSettings from(Map<String, String> env, List<String> args) {
-        Map<String, String> flagToEnv = new LinkedHashMap<>();
-        for (String name : SETTINGS.keySet()) {
-            flagToEnv.put(flagOf(name).substring(2), name);
-        }
-        Map<String, String> flags = new LinkedHashMap<>(); // env name -> value
-        String logOutputLevel = null;
-        boolean logAsJson = false;
-        for (int i = 0; i < args.size(); i++) {
-            String arg = args.get(i);
-            if (!arg.startsWith("--") || arg.length() == 2) {
-                throw new InstallSettingsException("unexpected argument " + quote(arg)
-                        + " (istio-cni install takes only flags)");
-            }
-            String body = arg.substring(2);
-            int eq = body.indexOf('=');
-            String name = eq < 0 ? body : body.substring(0, eq);
-            String inline = eq < 0 ? null : body.substring(eq + 1);
-            if (name.equals("log_as_json")) {
-                logAsJson = inline == null || parseBool("--log_as_json", inline);
-                continue;
-            }
-            String envName = flagToEnv.get(name);
-            boolean isBool = envName != null && SETTINGS.get(envName) == Kind.BOOL;
-            if (envName == null && !name.equals("log_output_level") && !LOG_FLAGS_IGNORED.contains(name)) {
-                throw new InstallSettingsException("unknown flag: --" + name);
-            }
-            String value = inline;
-            if (value == null) {
-                if (isBool) {
-                    value = "true";
-                } else if (i + 1 < args.size()) {
-                    value = args.get(++i);
-                } else {
-                    throw new InstallSettingsException("flag needs an argument: --" + name);
-                }
-            }
-            if (name.equals("log_output_level")) {
-                logOutputLevel = value;
-            } else if (envName != null) {
-                flags.put(envName, value);
-            }
-        }
-        Reader r = new Reader(env, flags);
-
-        if (r.bool("AMBIENT_ENABLED", false)) {
-            throw new InstallSettingsException(r.label("AMBIENT_ENABLED") + "=true: ambient mode is not supported");
-        }
-        boolean nativeNftables = r.bool("NATIVE_NFTABLES", false);
-        if (nativeNftables) {
-            throw new InstallSettingsException(r.label("NATIVE_NFTABLES")
-                    + "=true: native nftables is not supported");
-        }
-        List<String> warnings = new ArrayList<>();
-        if (r.bool("ISTIO_OWNED_CNI_CONFIG", false)) {
-            warnings.add("ISTIO_OWNED_CNI_CONFIG=true is ambient-only and ignored: the primary CNI config is"
-                    + " modified as usual and never deleted");
-        }
-        for (String ignored : SETTINGS.keySet()) {
-            if (SETTINGS.get(ignored) == Kind.IGNORED) {
-                r.string(ignored, ""); // accepted, never acted on
-            }
-        }
-
-        String serviceAccountPath = r.string("SERVICE_ACCOUNT_PATH", "/var/run/secrets/kubernetes.io/serviceaccount");
-        String kubeCaFile = r.string("KUBE_CA_FILE", "");
-        if (kubeCaFile.isEmpty()) {
-            kubeCaFile = join(serviceAccountPath, "ca.crt");
-        }
-        int kubeconfigMode = (int) r.integer("KUBECONFIG_MODE", 0600, 0, 07777);
-        int monitoringPort = (int) r.integer("MONITORING_PORT", 15014, Integer.MIN_VALUE, 65535);
-        int healthPort = (int) r.integer("HEALTH_PORT", 8000, 0, 65535);
-        String nodeName = r.string("NODE_NAME", "");
-        String kubernetesNodeName = r.string("KUBERNETES_NODE_NAME", "");
-
-        String repairNode = r.repairString("REPAIR_NODE_NAME", "");
-        if (repairNode.isEmpty()) {
-            repairNode = !nodeName.isEmpty() ? nodeName : kubernetesNodeName;
-        }
-        Repair repair = new Repair(
-                r.bool("REPAIR_ENABLED", true),
-                r.bool("REPAIR_DELETE_PODS", false),
-                r.bool("REPAIR_LABEL_PODS", false),
-                r.bool("REPAIR_REPAIR_PODS", false),
-                r.repairString("REPAIR_BROKEN_POD_LABEL_KEY", "cni.istio.io/uninitialized"),
-                r.repairString("REPAIR_BROKEN_POD_LABEL_VALUE", "true"),
-                repairNode,
-                r.repairString("REPAIR_SIDECAR_ANNOTATION", "sidecar.istio.io/status"),
-                r.repairString("REPAIR_INIT_CONTAINER_NAME", "istio-validation"),
-                r.repairString("REPAIR_INIT_CONTAINER_TERMINATION_MESSAGE", ""),
-                r.repairInteger("REPAIR_INIT_CONTAINER_EXIT_CODE", 126),
-                r.repairString("REPAIR_LABEL_SELECTORS", ""),
-                r.repairString("REPAIR_FIELD_SELECTORS", ""));
-
-        return new InstallSettings(
-                r.string("MOUNTED_CNI_NET_DIR", "/host/etc/cni/net.d"),
-                r.string("CNI_CONF_NAME", ""),
-                r.bool("CHAINED_CNI_PLUGIN", true),
-                r.string("CNI_AGENT_RUN_DIR", "/var/run/istio-cni"),
-                kubeconfigMode,
-                r.bool("CNI_CONF_GROUP_READ", false),
-                kubeCaFile,
-                r.bool("SKIP_TLS_VERIFY", false),
-                monitoringPort,
-                list(r.string("EXCLUDE_NAMESPACES", "")),
-                r.string("POD_NAMESPACE", ""),
-                nativeNftables,
-                r.bool("ENABLE_AMBIENT_DETECTION_RETRY", false),
-                r.string("KUBERNETES_SERVICE_HOST", ""),
-                r.string("KUBERNETES_SERVICE_PORT", ""),
-                r.string("KUBERNETES_SERVICE_PROTOCOL", "https"),
-                kubernetesNodeName,
-                nodeName,
-                r.string("POD_NAME", ""),
-                r.string("CNI_BIN_SOURCE_DIR", "/opt/cni/bin"),
-                list(r.string("CNI_BIN_TARGET_DIRS", "/host/opt/cni/bin")),
-                serviceAccountPath,
-                r.string("HOST_PROC_PATH", "/host/proc"),
-                healthPort,
-                logLevels(logOutputLevel),
-                logAsJson,
-                r.bool("UPDATE_CNI_BINARIES", true),
-                list(r.string("SKIP_CNI_BINARIES", "")),
-                repair,
-                warnings);
-    }
-
-    /** Comma-separated items, each trimmed, empty items dropped, order kept. */
-    static List<String> list(String value) {
-        List<String> out = new ArrayList<>();
-        for (String item : value.split(",", -1)) {
-            String t = item.trim();
-            if (!t.isEmpty()) {
-                out.add(t);
-            }
-        }
-        return out;
-    }
-
-    /**
-     * Parses {@code --log_output_level}: comma-separated {@code scope:level} items; a bare level is the
-     * {@code default} scope; scope {@code all} sets every scope known so far and the installer's scopes.
-     */
-    static Map<String, String> logLevels(String value) {
-        Map<String, String> levels = new LinkedHashMap<>();
-        for (String scope : LOG_SCOPES) {
-            levels.put(scope, "info");
-        }
-        if (value == null || value.isEmpty()) {
-            return levels;
-        }
-        for (String item : value.split(",", -1)) {
-            int colon = item.lastIndexOf(':');
-            String scope = colon < 0 ? "default" : item.substring(0, colon).trim();
-            String level = (colon < 0 ? item : item.substring(colon + 1)).trim().toLowerCase(Locale.ROOT);
-            if (scope.isEmpty() || !LOG_LEVELS.contains(level)) {
-                throw new InstallSettingsException("invalid --log_output_level " + quote(value) + ": item "
-                        + quote(item) + " is not [scope:]level with level one of " + String.join(", ", LOG_LEVELS));
-            }
-            if (scope.equals("all")) {
-                for (String s : new LinkedHashSet<>(levels.keySet())) {
-                    levels.put(s, level);
-                }
-            } else {
-                levels.put(scope, level);
-            }
-        }
-        return levels;
-    }
-
-    static boolean parseBool(String label, String v) {
-        return switch (v) {
-            case "1", "t", "T", "TRUE", "true", "True" -> true;
-            case "0", "f", "F", "FALSE", "false", "False" -> false;
-            default -> throw new InstallSettingsException("invalid value for " + label + ": " + quote(v)
-                    + " (want true or false)");
-        };
-    }
-
-    /** Go's {@code strconv.ParseInt(s, 0, 64)}: decimal, {@code 0x} hex, {@code 0o} or leading-0 octal, {@code 0b}. */
-    static long parseInt(String label, String v) {
-        String s = v;
-        boolean negative = false;
-        if (s.startsWith("+") || s.startsWith("-")) {
-            negative = s.startsWith("-");
-            s = s.substring(1);
-        }
-        int radix = 10;
-        boolean prefixed = false;
-        String lower = s.toLowerCase(Locale.ROOT);
-        if (lower.startsWith("0x")) {
-            radix = 16;
-            s = s.substring(2);
-            prefixed = true;
-        } else if (lower.startsWith("0o")) {
-            radix = 8;
-            s = s.substring(2);
-            prefixed = true;
-        } else if (lower.startsWith("0b")) {
-            radix = 2;
-            s = s.substring(2);
-            prefixed = true;
-        } else if (s.length() > 1 && s.startsWith("0")) {
-            radix = 8;
-            s = s.substring(1);
-            prefixed = true;
-        }
-        if (s.contains("_")) {
-            // Go allows an underscore only between digits or right after a base prefix
-            if (s.endsWith("_") || s.contains("__") || (s.startsWith("_") && !prefixed)) {
-                s = "!";
-            } else {
-                s = s.replace("_", "");
-            }
-        }
-        try {
-            if (s.isEmpty() || !s.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
-                throw new NumberFormatException();
-            }
-            long n = Long.parseLong(s, radix);
-            return negative ? -n : n;
-        } catch (NumberFormatException e) {
-            throw new InstallSettingsException("invalid value for " + label + ": " + quote(v)
-                    + " (want an integer: decimal, 0x hexadecimal or 0/0o octal)");
-        }
-    }
-
-    static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c < 0x20 || c == 0x7f) {
-                b.append(String.format("\\x%02x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        return b.append('"').toString();
-    }
-
-    /** Looks a setting up: flag first, then environment variable; remembers where a value came from. */
-    private static final class Reader {
-        private final Map<String, String> env;
-        private final Map<String, String> flags;
-
-        Reader(Map<String, String> env, Map<String, String> flags) {
-            this.env = env;
-            this.flags = flags;
-        }
-
-        /** The name to report for a setting's value: the flag when given there, else the variable. */
-        String label(String name) {
-            String f = flags.get(name);
-            return f != null && !f.isEmpty() ? flagOf(name) : name;
-        }
-
-        /** The raw value, empty counting as unset (null). */
-        String raw(String name) {
-            String f = flags.get(name);
-            if (f != null && !f.isEmpty()) {
-                return f;
-            }
-            String e = env.get(name);
-            return e == null || e.isEmpty() ? null : e;
-        }
-
-        /** The raw value where an empty value counts as set (REPAIR_* strings and integers). */
-        String rawKeepEmpty(String name) {
-            String f = flags.get(name);
-            return f != null ? f : env.get(name);
-        }
-
-        boolean bool(String name, boolean dflt) {
-            String v = raw(name);
-            return v == null ? dflt : parseBool(label(name), v);
-        }
-
-        long integer(String name, long dflt, long min, long max) {
-            String v = raw(name);
-            if (v == null) {
-                return dflt;
-            }
-            long n = parseInt(label(name), v);
-            if (n < min || n > max) {
-                throw new InstallSettingsException("invalid value for " + label(name) + ": " + quote(v)
-                        + " (out of range " + (min == Integer.MIN_VALUE ? "" : min) + ".." + max + ")");
-            }
-            return n;
-        }
-
-        String string(String name, String dflt) {
-            String v = raw(name);
-            return v == null ? dflt : v;
-        }
-
-        String repairString(String name, String dflt) {
-            String v = rawKeepEmpty(name);
-            return v == null ? dflt : v;
-        }
-
-        long repairInteger(String name, long dflt) {
-            String v = rawKeepEmpty(name);
-            if (v == null) {
-                return dflt;
-            }
-            return v.isEmpty() ? 0 : parseInt(flags.containsKey(name) ? flagOf(name) : name, v);
-        }
     }
 }

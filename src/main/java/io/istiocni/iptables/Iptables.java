@@ -12,8 +12,11 @@ import java.util.Map;
  * the lock file is bind-mounted over {@code /run/xtables.lock} and {@code /dev/null} over {@code /etc/nsswitch.conf}
  * (Istio's sandbox); {@code B-save} gets none of this.
  *
- * <p>If that sandbox cannot be made (no {@code unshare}, a seccomp or SELinux policy refusing the mount namespace),
- * a warning is logged and the commands run as they are, holding the node-wide lock, as Istio does.
+ * <p>If the private mount namespace is refused (some SELinux policies refuse making the mounts private), the sandbox
+ * is made again with slave propagation, as Istio falls back (istio/istio#59406): the bind mounts stay in the new
+ * namespace either way, slave only lets the host's later mounts show in it. If that is refused too (no
+ * {@code unshare}, a seccomp policy refusing the mount namespace), a warning is logged and the commands run as they
+ * are, holding the node-wide lock, as Istio does. The mode that worked is kept for the later commands.
  */
 public final class Iptables {
 
@@ -43,8 +46,13 @@ public final class Iptables {
     private final CommandRunner runner;
     private final IptablesVariant variant;
     private final Map<String, String> writeEnv;
+    /** The mount propagations tried for the sandbox, in order. */
+    static final List<String> PROPAGATIONS = List.of("private", "slave");
+
     /** The lock file to bind-mount in a private mount namespace (old legacy in CNI mode), or null. */
     private String sandboxLock;
+    /** Index in {@link #PROPAGATIONS} of the sandbox's mount propagation. */
+    private int propagation;
 
     /**
      * @param lockFile the file to lock instead of {@code /run/xtables.lock} (the namespace path in CNI mode), or null
@@ -81,9 +89,18 @@ public final class Iptables {
         if (lock == null) {
             return runner.run(argv, writeEnv, stdin);
         }
-        CommandRunner.Result r = runner.run(sandboxed(lock, argv), writeEnv, stdin);
-        if (sandboxRefused(r)) {
-            // the mount namespace itself was refused: nothing ran, so run it as it is from now on
+        CommandRunner.Result r = runner.run(sandboxed(lock, argv, PROPAGATIONS.get(propagation)), writeEnv, stdin);
+        while (sandboxRefused(r)) {
+            // the mount namespace (or its propagation) was refused: nothing ran
+            String refused = PROPAGATIONS.get(propagation);
+            if (propagation + 1 < PROPAGATIONS.size()) {
+                propagation++;
+                LOG.log(System.Logger.Level.WARNING, "cannot make a mount namespace with {0} propagation for {1} "
+                        + "({2}): trying {3}", refused, variant, r.diagnostic(), PROPAGATIONS.get(propagation));
+                r = runner.run(sandboxed(lock, argv, PROPAGATIONS.get(propagation)), writeEnv, stdin);
+                continue;
+            }
+            // no sandbox at all: run it as it is from now on
             LOG.log(System.Logger.Level.WARNING, "cannot make a private mount namespace for {0} ({1}): using the "
                     + "node-wide xtables lock", variant, r.diagnostic());
             sandboxLock = null;
@@ -107,8 +124,13 @@ public final class Iptables {
 
     /** {@code unshare --mount --propagation private -- sh -c SCRIPT sh LOCK argv…}. */
     static List<String> sandboxed(String lockFile, List<String> argv) {
+        return sandboxed(lockFile, argv, PROPAGATIONS.get(0));
+    }
+
+    /** {@code unshare --mount --propagation PROPAGATION -- sh -c SCRIPT sh LOCK argv…}. */
+    static List<String> sandboxed(String lockFile, List<String> argv, String propagation) {
         List<String> wrapped = new ArrayList<>(argv.size() + 10);
-        wrapped.addAll(List.of("unshare", "--mount", "--propagation", "private", "--", "sh", "-c", SANDBOX_SCRIPT,
+        wrapped.addAll(List.of("unshare", "--mount", "--propagation", propagation, "--", "sh", "-c", SANDBOX_SCRIPT,
                 "sh", lockFile));
         wrapped.addAll(argv);
         return wrapped;

@@ -68,9 +68,14 @@ public final class RuleApplier {
 
     /** @param runners gives the command runner for a network namespace path (null = current namespace) */
     public RuleApplier(Function<String, CommandRunner> runners) {
+        this(runners, IptablesDetector::detect);
+    }
+
+    /** As {@link #RuleApplier(Function)}, the variant chosen by {@code detector}. */
+    public RuleApplier(Function<String, CommandRunner> runners, VariantDetector detector) {
         Objects.requireNonNull(runners);
         this.runners = request -> runners.apply(request.networkNamespace());
-        this.detector = IptablesDetector::detect;
+        this.detector = Objects.requireNonNull(detector);
     }
 
     /**

@@ -11,18 +11,8 @@ import java.util.Optional;
  * Decides what the CNI plugin (and {@code istio-cni iptables --pod}) does with a pod: leave it alone
  * (plugin.md 7.7, with differences D1 and D2) or capture its traffic with the settings of 7.8.
  *
- * <pre>{@code
- * PodManifest pod = PodManifests.parse(text);                 // IllegalArgumentException: not a pod
- * switch (PodCapture.decide(pod)) {                           // PodAnnotationException: bad annotation
- *     case PodCapture.Skip skip -> ...                         // success, no rules; log skip.message()
- *     case PodCapture.Capture capture -> {
- *         PodSettings ps = capture.settings();                 // log ps.warnings()
- *         boolean ipv6 = PodCapture.ipv6FromPodIps(pod.podAddresses(), ps.dualStack())
- *                 .orElseThrow(() -> new IllegalArgumentException(PodCapture.NO_VALID_ADDRESS));
- *         CaptureSettings settings = ps.toCaptureSettings(System.getenv(), ipv6);
- *     }
- * }
- * }</pre>
+ * <p>Callers go through {@link PodPlan}, which runs this decision, the settings, the IP family and the rules in one
+ * step.
  */
 public final class PodCapture {
 

@@ -43,6 +43,60 @@ public final class PodManifests {
         return fromTree(body.stripLeading().startsWith("{") ? readJson(body) : readYaml(body));
     }
 
+    /**
+     * A Pod chosen from a manifest file, and what to tell the user about the choice (null when the file held the Pod
+     * itself).
+     */
+    public record Chosen(PodManifest pod, String note) {
+    }
+
+    /**
+     * What an operator hands {@code --pod}: a Pod, or the one-item {@code List}/{@code PodList} that
+     * {@code kubectl get pod -l ... -o yaml} prints, whose item is taken (and said so). An empty list, or one of
+     * several items, is refused with a hint, since the rules of one pod are asked for.
+     */
+    public static Chosen parseManifestFile(String text) {
+        if (text == null) {
+            throw notAPod("empty document");
+        }
+        String body = text.startsWith("\uFEFF") ? text.substring(1) : text;
+        JsonNode root = body.stripLeading().startsWith("{") ? readJson(body) : readYaml(body);
+        JsonNode kind = root == null ? null : root.get("kind");
+        if (kind == null || !kind.isTextual() || !(kind.textValue().equals("List") || kind.textValue().equals("PodList"))) {
+            return new Chosen(fromTree(root), null);
+        }
+        JsonNode items = root.get("items");
+        String what = "a " + kind.textValue();
+        if (items == null || items.isNull() || items.isArray() && items.isEmpty()) {
+            throw notAPod(what + " without items (no pod matched?)");
+        }
+        if (!items.isArray()) {
+            throw invalid("items", "expected an array, got " + describe(items));
+        }
+        if (items.size() > 1) {
+            List<String> names = new ArrayList<>();
+            for (JsonNode item : items) {
+                names.add(itemName(item));
+                if (names.size() == 3 && items.size() > 3) {
+                    names.add("...");
+                    break;
+                }
+            }
+            throw notAPod(what + " of " + items.size() + " items (" + String.join(", ", names)
+                    + "): give one pod (kubectl get pod NAME -n NAMESPACE -o yaml)");
+        }
+        PodManifest pod = fromTree(items.get(0));
+        return new Chosen(pod, "took the only item of " + what + ": pod " + pod.namespace() + "/" + pod.name());
+    }
+
+    private static String itemName(JsonNode item) {
+        JsonNode meta = item == null ? null : item.get("metadata");
+        JsonNode ns = meta == null ? null : meta.get("namespace");
+        JsonNode name = meta == null ? null : meta.get("name");
+        return (ns != null && ns.isTextual() ? ns.textValue() + "/" : "") + (name != null && name.isTextual()
+                ? name.textValue() : "?");
+    }
+
     /** Builds the manifest from an already parsed tree (for callers that hold the API response as a tree). */
     public static PodManifest fromTree(JsonNode root) {
         if (root == null || root.isNull() || root.isMissingNode()) {

@@ -3,7 +3,6 @@ package io.istiocni.repair;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.istiocni.install.InstallSettings;
 import java.util.List;
 import java.util.Map;
 
@@ -30,7 +29,7 @@ public final class BrokenPods {
             return metricType;
         }
 
-        public static Action of(InstallSettings.Repair settings) {
+        public static Action of(RepairSettings settings) {
             if (settings.repairPods()) {
                 return REPAIR;
             }
@@ -45,7 +44,7 @@ public final class BrokenPods {
     public record Criteria(String sidecarAnnotation, String initContainerName, String terminationMessage,
                            long exitCode) {
 
-        public static Criteria of(InstallSettings.Repair settings) {
+        public static Criteria of(RepairSettings settings) {
             return new Criteria(settings.sidecarAnnotation(), settings.initContainerName(),
                     settings.initContainerTerminationMessage(), settings.initContainerExitCode());
         }

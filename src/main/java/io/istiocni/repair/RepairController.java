@@ -17,8 +17,8 @@ import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.istiocni.install.InstallSettings;
 import io.fabric8.kubernetes.api.model.PodList;
+import io.istiocni.kube.NodePods;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -26,6 +26,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -45,7 +46,7 @@ public final class RepairController implements AutoCloseable {
     static final int MAX_ATTEMPTS = 5;
 
     private final KubernetesClient client;
-    private final InstallSettings.Repair settings;
+    private final RepairSettings settings;
     private final BrokenPods.Action action;
     private final BrokenPods.Criteria criteria;
     private final InPlaceRepair inPlace;
@@ -57,6 +58,8 @@ public final class RepairController implements AutoCloseable {
     /** The node agent's informer of this node's pods, shared when the selectors add nothing (null: our own). */
     private final NodePods shared;
     private ResourceEventHandler<Pod> handler;
+    /** Told of every finished reconciliation; lets tests wait for a pod to have been processed. */
+    private volatile BiConsumer<String, Outcome> reconciled = (key, outcome) -> { };
     private Thread worker;
     private volatile boolean closed;
 
@@ -64,13 +67,13 @@ public final class RepairController implements AutoCloseable {
      * @param inPlace the in-place repair (only used when the action is repair; may be null otherwise)
      * @throws IllegalArgumentException when no node name is set (repair.md 3)
      */
-    public RepairController(KubernetesClient client, InstallSettings.Repair settings, InPlaceRepair inPlace,
+    public RepairController(KubernetesClient client, RepairSettings settings, InPlaceRepair inPlace,
                             RepairMetrics metrics) {
         this(client, settings, inPlace, metrics, null);
     }
 
     /** @param shared the node's pod informer, used instead of an own one when no selector is configured */
-    public RepairController(KubernetesClient client, InstallSettings.Repair settings, InPlaceRepair inPlace,
+    public RepairController(KubernetesClient client, RepairSettings settings, InPlaceRepair inPlace,
                             RepairMetrics metrics, NodePods shared) {
         if (settings.nodeName() == null || settings.nodeName().isEmpty()) {
             throw new IllegalArgumentException("repair: no node name: set REPAIR_NODE_NAME (or NODE_NAME,"
@@ -90,6 +93,21 @@ public final class RepairController implements AutoCloseable {
 
     public BrokenPods.Action action() {
         return action;
+    }
+
+    /** How a reconciliation of a key ended. */
+    enum Outcome {
+        /** done (acted on, or nothing to do) */
+        DONE,
+        /** failed, queued again after its back-off */
+        RETRYING,
+        /** failed for the {@link #MAX_ATTEMPTS}th time: dropped until the pod's next event */
+        GAVE_UP
+    }
+
+    /** Sets who is told of each finished reconciliation (set before {@link #start()}; called on the worker). */
+    void onReconciled(BiConsumer<String, Outcome> listener) {
+        this.reconciled = listener;
     }
 
     /** Starts the informer and the worker; returns at once (the initial list happens in the background). */
@@ -198,9 +216,11 @@ public final class RepairController implements AutoCloseable {
             }
             String key;
             while ((key = queue.take()) != null) {
+                Outcome outcome = null;
                 try {
                     reconcile(key);
                     queue.forget(key);
+                    outcome = Outcome.DONE;
                 } catch (InterruptedException e) {
                     throw e;
                 } catch (Exception e) {
@@ -212,12 +232,17 @@ public final class RepairController implements AutoCloseable {
                         long delay = queue.addRateLimited(key);
                         LOG.debugf("repair %s failed (attempt %d), retrying in %d ms: %s", key, failures + 1,
                                 TimeUnit.NANOSECONDS.toMillis(delay), message(e));
+                        outcome = Outcome.RETRYING;
                     } else {
                         queue.forget(key);
                         LOG.errorf("repair %s: retry budget exceeded: %s", key, message(e));
+                        outcome = Outcome.GAVE_UP;
                     }
                 } finally {
                     queue.done(key);
+                    if (outcome != null) {
+                        reconciled.accept(key, outcome);
+                    }
                 }
             }
         } catch (InterruptedException e) {
@@ -326,8 +351,16 @@ public final class RepairController implements AutoCloseable {
             throw e;
         }
         repaired.put(key, uid);
-        LOG.infof("pod repaired: %s (netns %s, %s)", key, result.netns(), result.outcome());
-        metrics.count(action, "success");
+        switch (result) {
+            case InPlaceRepair.Repaired r -> {
+                r.warnings().forEach(w -> LOG.warnf("repair %s: %s", key, w));
+                LOG.infof("pod repaired: %s (netns %s, %s)", key, r.netns(), r.outcome());
+                metrics.count(action, "success");
+            }
+            // nothing to repair: the plugin would not have written rules either (no metric, nothing was done)
+            case InPlaceRepair.LeftAlone skip -> LOG.infof("pod left alone, as the CNI plugin would: %s: %s", key,
+                    skip.reason());
+        }
     }
 
     /** A Warning event on the pod; its failure is only logged. */

@@ -1,7 +1,7 @@
 package io.istiocni.repair;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.istiocni.install.InstallSettings;
+import io.istiocni.kube.NodePods;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.event.Observes;
@@ -34,19 +34,18 @@ public class RepairService {
      *
      * @throws IllegalArgumentException (one line) when there is no node name or the client cannot be built
      */
-    public synchronized RepairController start(InstallSettings settings) {
-        return start(settings, null);
+    public synchronized RepairController start(RepairSettings repair) {
+        return start(repair, null);
     }
 
     /** @param shared the node agent's informer of this node's pods, shared when possible (may be null) */
-    public synchronized RepairController start(InstallSettings settings, NodePods shared) {
+    public synchronized RepairController start(RepairSettings repair, NodePods shared) {
         if (controller != null) {
             return controller;
         }
         if (stopped) {
             throw new IllegalArgumentException("repair: shutting down");
         }
-        InstallSettings.Repair repair = settings.repair();
         if (repair.nodeName().isEmpty()) {
             throw new IllegalArgumentException("repair: no node name: set REPAIR_NODE_NAME (or NODE_NAME,"
                     + " KUBERNETES_NODE_NAME)");
@@ -58,7 +57,7 @@ public class RepairService {
             throw new IllegalArgumentException("repair: cannot build the Kubernetes client: "
                     + RepairController.message(e));
         }
-        InPlaceRepair inPlace = repair.repairPods() ? InPlaceRepair.forHost(settings.hostProcPath()) : null;
+        InPlaceRepair inPlace = repair.repairPods() ? InPlaceRepair.forHost(repair.hostProcPath(), repair.hostNetnsPaths()) : null;
         RepairController c = new RepairController(kube, repair, inPlace, new RepairMetrics(registry), shared);
         c.start();
         controller = c;
@@ -69,14 +68,19 @@ public class RepairService {
      * The installer's way (install.md 4 step 7): started in the background, so that building the client does not
      * delay the first install pass; a start-up failure is logged and the installer carries on.
      */
-    public void startInInstaller(InstallSettings settings) {
+    public void startInInstaller(RepairSettings settings) {
         startInInstaller(settings, null);
     }
 
     /** @param shared the node agent's informer of this node's pods (issue 10), shared when possible; may be null */
-    public void startInInstaller(InstallSettings settings, NodePods shared) {
-        if (!settings.repair().enabled()) {
+    public void startInInstaller(RepairSettings settings, NodePods shared) {
+        if (!settings.enabled()) {
             LOG.info("repair controller disabled (REPAIR_ENABLED=false)");
+            return;
+        }
+        String outside = outsideKubernetes(settings);
+        if (outside != null) {
+            LOG.warn(outside);
             return;
         }
         Thread.ofPlatform().daemon(true).name("repair-start").start(() -> {
@@ -86,6 +90,19 @@ public class RepairService {
                 LOG.errorf("repair controller not started: %s", RepairController.message(e));
             }
         });
+    }
+
+    /**
+     * Without a node name the controller cannot run (repair.md 3). The chart always sets one (spec.nodeName), so
+     * this is an installer run outside Kubernetes (a test bench, a demo), where nothing is wrong: the reason to log
+     * once as a warning, or null when there is a node name.
+     */
+    static String outsideKubernetes(RepairSettings settings) {
+        if (!settings.nodeName().isEmpty()) {
+            return null;
+        }
+        return "repair controller not started: no node name (REPAIR_NODE_NAME, NODE_NAME or KUBERNETES_NODE_NAME;"
+                + " the chart sets it from spec.nodeName)";
     }
 
     public synchronized void stop() {

@@ -2,6 +2,8 @@ package io.istiocni.capture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.istiocni.conformance.Fixtures;
+import io.istiocni.cli.IptablesCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -21,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class CaptureFixturesTest {
 
-    static final Path CAPTURE = Path.of(System.getProperty("istio.cni.shared", "../shared"), "conformance", "capture");
+    static final Path CAPTURE = Fixtures.dir("capture");
 
     static Stream<String> cases() throws IOException {
         try (Stream<Path> files = Files.list(CAPTURE)) {

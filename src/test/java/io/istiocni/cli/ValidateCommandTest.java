@@ -3,7 +3,7 @@ package io.istiocni.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.istiocni.capture.IptablesCommand;
+import io.istiocni.capture.IptablesMode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +35,7 @@ class ValidateCommandTest {
     void helpNamesTheValidateMode() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = IptablesCommand.run(ValidateCommand.withValidationFlags(List.of("--help")), Map.of(),
+        int code = IptablesMode.run(ValidateCommand.withValidationFlags(List.of("--help")), Map.of(),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
                 ValidateCommand.USAGE_HEADER);
         assertEquals(0, code);

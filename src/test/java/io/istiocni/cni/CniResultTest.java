@@ -484,4 +484,14 @@ class CniResultTest {
         assertTrue(out.contains("\"a\\u003cb\\u003e\\u0026\\\"\\n\""), out);
         assertEquals("a<b>&\"\n", tree(out).get("interfaces").get(0).get("name").textValue());
     }
+
+    @Test
+    void loneSurrogateInPrevResultComesOutAsTheReplacementCharacter() throws Exception {
+        // Go's decoder makes U+FFFD of the lone \ud800 and writes that; nothing may become '?' in the UTF-8 output
+        String out = parse("{\"cniVersion\": \"1.0.0\", \"interfaces\": [{\"name\": \"x\\ud800y\"}]}", "1.0.0")
+                .toJson("1.0.0");
+        assertTrue(out.contains("\"x\ufffdy\""), out);
+        byte[] utf8 = out.getBytes(StandardCharsets.UTF_8);
+        assertEquals(out, new String(utf8, StandardCharsets.UTF_8));
+    }
 }

@@ -175,6 +175,7 @@ final class PluginRun {
 
         final List<AddRequest> adds = new ArrayList<>();
         final List<AddRequest> checks = new ArrayList<>();
+        final List<NetConf> statuses = new ArrayList<>();
         final List<CniException> failures = new ArrayList<>();
         CniException error;
         RuntimeException crash;
@@ -188,6 +189,12 @@ final class PluginRun {
         @Override
         public void check(AddRequest request) throws CniException {
             checks.add(request);
+            act();
+        }
+
+        @Override
+        public void status(NetConf conf) throws CniException {
+            statuses.add(conf);
             act();
         }
 

@@ -1,6 +1,7 @@
 package io.istiocni.cni;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.istiocni.cni.PluginRun.Outcome;
 import org.junit.jupiter.api.Test;
@@ -108,10 +109,35 @@ class PluginVersionTest {
         }
         PluginRun.of(command).config("abc", null).run().assertError(6,
                 "failed to convert major version part \"abc\": strconv.Atoi: parsing \"abc\": invalid syntax", "");
-        PluginRun r = PluginRun.of(command).config("1.1.0", "\"exclude_namespaces\": 5, \"prevResult\": 7");
+        PluginRun r = PluginRun.of(command).config("1.1.0", "\"prevResult\": 7");
         r.env("CNI_ARGS", "bad");
         r.run().assertSilentSuccess();
         assertEquals(0, r.handler.calls());
+    }
+
+    @Test
+    void gcIgnoresTheIstioFields() {
+        PluginRun.of("GC").config("1.1.0", "\"exclude_namespaces\": 5").run().assertSilentSuccess();
+    }
+
+    /** An Istio field of the wrong type fails every ADD, so STATUS reports the plugin as not available. */
+    @Test
+    void statusRefusesAConfigurationAddWouldRefuse() {
+        PluginRun r = PluginRun.of("STATUS").config("1.1.0", "\"exclude_namespaces\": 5");
+        Outcome o = r.run();
+        o.assertError(50, "plugin not available");
+        assertTrue(o.json().get("details").textValue().startsWith("failed to parse network configuration: "),
+                o.stdout());
+        assertEquals(0, r.handler.statuses.size());
+    }
+
+    @Test
+    void statusAsksTheHandlerWithTheParsedConfiguration() {
+        PluginRun r = PluginRun.of("STATUS").config("1.1.0", "\"cni_agent_run_dir\": \"/run/x\"");
+        r.run().assertSilentSuccess();
+        assertEquals("/run/x/istio-cni-kubeconfig", r.handler.statuses.get(0).kubeconfigPath());
+        r.handler.error = AddReadiness.notAvailable("no kubeconfig");
+        r.run().assertError(50, "plugin not available", "no kubeconfig");
     }
 
     @ParameterizedTest

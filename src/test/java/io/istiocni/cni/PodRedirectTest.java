@@ -10,6 +10,8 @@ import io.istiocni.cni.log.PluginLog;
 import io.istiocni.iptables.RuleApplier;
 import io.istiocni.kube.PodFetchException;
 import io.istiocni.netns.CommandRunner;
+import io.istiocni.redirect.CaptureBackends;
+import io.istiocni.redirect.IptablesBackend;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -69,7 +71,7 @@ class PodRedirectTest {
                 throw fetchError;
             }
             return podJson;
-        }, new RuleApplier(path -> fake));
+        }, CaptureBackends.of(new IptablesBackend(new RuleApplier(path -> fake))));
     }
 
     /** The plugin's wiring with the node agent asked first (issue 10). */
@@ -83,7 +85,7 @@ class PodRedirectTest {
         return new PodRedirect(log, kc -> (namespace, name) -> {
             fetched.add(namespace + "/" + name);
             return podJson;
-        }, new RuleApplier(path -> fake), new io.istiocni.cni.agent.PodSetupClient(Duration.ofMillis(500),
+        }, CaptureBackends.of(new IptablesBackend(new RuleApplier(path -> fake))), new io.istiocni.cni.agent.PodSetupClient(Duration.ofMillis(500),
                 Duration.ofSeconds(5)), true);
     }
 
@@ -160,7 +162,7 @@ class PodRedirectTest {
     void theAgentSideReadsTheKubeconfigAsThePluginDoes() throws Exception {
         Files.delete(dir.resolve("istio-cni-kubeconfig"));
         CniException e = assertThrows(CniException.class, () -> new AgentPodSetup(
-                new PrintStream(OutputStream.nullOutputStream()), new RuleApplier(path -> null))
+                new PrintStream(OutputStream.nullOutputStream()), CaptureBackends.of(new IptablesBackend(new RuleApplier(path -> null))))
                 .run("ADD", request("", "shop", "web-1", "/proc/self/ns/net"), SIDECAR));
         assertTrue(e.getMessage().startsWith("failed to createNewK8sClient: "), e.getMessage());
     }

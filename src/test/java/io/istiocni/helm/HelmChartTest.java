@@ -95,7 +95,11 @@ class HelmChartTest {
     }
 
     static Rendered render(UnaryOperator<TemplateCommand> values) throws Exception {
-        TemplateCommand cmd = new Helm(CHART).template().withName("istio-cni").withNamespace("kube-system");
+        return render("istio-cni", "kube-system", values);
+    }
+
+    static Rendered render(String release, String namespace, UnaryOperator<TemplateCommand> values) throws Exception {
+        TemplateCommand cmd = new Helm(CHART).template().withName(release).withNamespace(namespace);
         String yaml = values.apply(cmd).call();
         Map<String, JsonNode> objects = new LinkedHashMap<>();
         try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(yaml)) {
@@ -109,6 +113,15 @@ class HelmChartTest {
             }
         }
         return new Rendered(objects);
+    }
+
+    static JsonNode mountAt(JsonNode container, String mountPath) {
+        for (JsonNode m : container.get("volumeMounts")) {
+            if (m.get("mountPath").asText().equals(mountPath)) {
+                return m;
+            }
+        }
+        throw new AssertionError("nothing mounted at " + mountPath);
     }
 
     @Test
@@ -138,7 +151,7 @@ class HelmChartTest {
         assertEquals("install-cni", c.get("name").asText());
         assertEquals("install-cni", c.at("/command/0").asText());
         assertEquals("--log_output_level=info", c.at("/args/0").asText());
-        assertTrue(c.get("image").asText().matches("[^/]+/[^:]+/istio-cni:0\\.1\\.0"), c.get("image").asText());
+        assertEquals("ghcr.io/istio-cni-java/istio-cni:0.1.0", c.get("image").asText());
         assertFalse(c.has("imagePullPolicy"));
         assertEquals("/readyz", c.at("/readinessProbe/httpGet/path").asText());
         assertEquals(8000, c.at("/readinessProbe/httpGet/port").asInt());
@@ -163,6 +176,8 @@ class HelmChartTest {
         assertEquals("/etc/cni/net.d", r.hostPathMountedAt("/host/etc/cni/net.d"));
         assertEquals("/var/run/istio-cni", r.hostPathMountedAt("/var/run/istio-cni"));
         assertEquals("/proc", r.hostPathMountedAt("/host/proc"));
+        assertEquals("/var/run/netns", r.hostPathMountedAt("/var/run/netns"));
+        assertEquals("HostToContainer", mountAt(c, "/var/run/netns").get("mountPropagation").asText());
 
         // env: the ConfigMap through envFrom, the downward API in env
         assertEquals("istio-cni-config", c.at("/envFrom/0/configMapRef/name").asText());
@@ -188,9 +203,12 @@ class HelmChartTest {
         assertEquals("false", cm.get("AMBIENT_ENABLED"));
         assertEquals("0.1.0", cm.get("CURRENT_AGENT_VERSION"));
 
-        // RBAC: the installer reads; repair in place needs no pod writes
+        // RBAC: the plugin gets its pod, the node agent also lists and watches this node's pods (issue 10), nothing
+        // more (no code reads nodes or namespaces); repair in place needs no pod writes
         assertEquals(Set.of("get", "list", "watch"), r.verbs("istio-cni", "pods"));
-        assertEquals(Set.of("get", "list", "watch"), r.verbs("istio-cni", "nodes"));
+        assertEquals(Set.of(), r.verbs("istio-cni", "nodes"));
+        assertEquals(Set.of(), r.verbs("istio-cni", "namespaces"));
+        assertEquals(1, r.get("ClusterRole/istio-cni").get("rules").size(), "one rule, for pods");
         assertEquals(Set.of("get", "list", "watch"), r.verbs("istio-cni-repair-role", "pods"));
         assertEquals(Set.of("create", "patch"), r.verbs("istio-cni-repair-role", "events"));
         assertEquals(Set.of(), r.verbs("istio-cni-repair-role", "pods/status"));
@@ -246,8 +264,11 @@ class HelmChartTest {
             }
         }
         assertEquals("HostToContainer", mount.path("mountPropagation").asText());
+        assertEquals("/var/run/netns", r.env().get("HOST_NETNS_PATH").get("value").asText());
         Rendered other = render(c -> c.set("cniNetnsDir", "/run/netns"));
         assertEquals("/run/netns", other.hostPathMountedAt("/run/netns"));
+        assertEquals("/run/netns", other.env().get("HOST_NETNS_PATH").get("value").asText(),
+                "repair looks for pinned namespaces where they are mounted");
     }
 
     @Test
@@ -256,9 +277,10 @@ class HelmChartTest {
         assertEquals("false", r.config().get("REPAIR_ENABLED"));
         assertFalse(r.objects().containsKey("ClusterRole/istio-cni-repair-role"));
         assertFalse(r.objects().containsKey("ClusterRoleBinding/istio-cni-repair-rolebinding"));
-        // pod set-up in the node agent reaches /proc/<pid>/ns/net paths through it, repair or not
+        // pod set-up in the node agent reaches /proc/<pid>/ns/net and the runtime's named paths, repair or not
         assertEquals("/proc", r.hostPathMountedAt("/host/proc"));
-        assertEquals(Set.of("get", "list", "watch"), r.verbs("istio-cni", "pods"));
+        assertEquals("/var/run/netns", r.hostPathMountedAt("/var/run/netns"));
+        assertEquals(Set.of("get", "list", "watch"), r.verbs("istio-cni", "pods"), "the agent's node informer");
     }
 
     @Test
@@ -372,5 +394,133 @@ class HelmChartTest {
 
         Exception e = assertThrows(Exception.class, () -> render(c -> c.set("platform", "bogus")));
         assertTrue(e.getMessage().contains("unknown platform"), e.getMessage());
+    }
+
+    static String image(UnaryOperator<TemplateCommand> values) throws Exception {
+        return render(values).container().get("image").asText();
+    }
+
+    @Test
+    void imageReference() throws Exception {
+        // Istio's <hub>/<image>:<tag>, hub and tag falling back to global.*, the cni. form winning
+        assertEquals("localhost:5000/istio-cni:dev", image(c -> c.set("hub", "localhost:5000").set("tag", "dev")));
+        assertEquals("registry.example/istio-cni:1.0.0",
+                image(c -> c.set("global.hub", "registry.example").set("global.tag", "1.0.0")));
+        assertEquals("b.example/istio-cni:2", image(c -> c.set("hub", "a.example").set("cni.hub", "b.example")
+                .set("tag", "2")));
+        assertEquals("ghcr.io/istio-cni-java/my-cni:0.1.0", image(c -> c.set("image", "my-cni")));
+        // a full reference is used as it is: "/" (Istio's rule), and ours, ":" or "@" (a locally loaded image)
+        assertEquals("istio-cni:native", image(c -> c.set("image", "istio-cni:native")));
+        assertEquals("reg.example/x/istio-cni@sha256:" + "a".repeat(64),
+                image(c -> c.set("image", "reg.example/x/istio-cni@sha256:" + "a".repeat(64))));
+        assertEquals("reg.example/istio-cni", image(c -> c.set("image", "reg.example/istio-cni")
+                .set("variant", "distroless")));
+    }
+
+    @Test
+    void unpublishedVariantsAreRefused() {
+        for (String key : List.of("variant", "global.variant", "cni.variant")) {
+            Exception e = assertThrows(Exception.class, () -> render(c -> c.set(key, "distroless")));
+            assertTrue(e.getMessage().contains("variant \"distroless\" is not built for istio-cni-java"
+                    + " (no ghcr.io/istio-cni-java/istio-cni:0.1.0-distroless image)"), e.getMessage());
+        }
+        Exception e = assertThrows(Exception.class, () -> render(c -> c.set("variant", "jvm")));
+        assertTrue(e.getMessage().contains("the JVM image cannot install the CNI plugin on a node"), e.getMessage());
+        e = assertThrows(Exception.class, () -> render(c -> c.set("global.hub", "")));
+        assertTrue(e.getMessage().contains("no image hub"), e.getMessage());
+    }
+
+    // ---- names that YAML would read as numbers (istio/istio#60238) ----
+
+    /** A namespace, release, revision and priority class named like numbers stay strings in every object. */
+    @Test
+    void numericNamesRenderAsStrings() throws Exception {
+        Rendered r = render("1234", "123", c -> c.set("revision", "1").set("ownerName", "2")
+                .set("priorityClassName", "3").set("global.resourceQuotas.enabled", true)
+                .set("resourceQuotas.enabled", true).set("global.networkPolicy.enabled", true)
+                .set("provider", "multus").set("global.imagePullSecrets[0]", "4").set("env.5", "6"));
+        int namespaced = 0;
+        for (var e : r.objects().entrySet()) {
+            JsonNode meta = e.getValue().get("metadata");
+            if (meta.has("namespace")) {
+                assertTrue(meta.get("namespace").isTextual(), e.getKey() + " namespace " + meta.get("namespace"));
+                namespaced++;
+            }
+            meta.get("labels").properties().forEach(l -> assertTrue(l.getValue().isTextual(),
+                    e.getKey() + " label " + l.getKey() + "=" + l.getValue()));
+        }
+        assertTrue(namespaced >= 5, "namespaced objects: " + namespaced);
+        assertEquals("123", r.get("DaemonSet/istio-cni-node").at("/metadata/namespace").textValue());
+        assertEquals("1234", r.get("DaemonSet/istio-cni-node").at("/metadata/labels/release").textValue());
+        assertEquals("1", r.get("DaemonSet/istio-cni-node").at("/metadata/labels/istio.io~1rev").textValue());
+        assertEquals("2", r.get("DaemonSet/istio-cni-node").at("/metadata/labels/install.operator.istio.io~1owning-resource").textValue());
+        for (String binding : List.of("ClusterRoleBinding/istio-cni", "ClusterRoleBinding/istio-cni-repair-rolebinding")) {
+            assertEquals("123", r.get(binding).at("/subjects/0/namespace").textValue(), binding);
+        }
+        assertEquals("3", r.podSpec().get("priorityClassName").textValue());
+        assertEquals("4", r.get("ServiceAccount/istio-cni").at("/imagePullSecrets/0/name").textValue());
+        assertEquals("6", r.config().get("5"));
+        assertEquals("6", r.env().get("5").get("value").textValue());
+    }
+
+    // ---- Istio's profiles (files/profile-*.yaml, zzz_profile.yaml) ----
+
+    @Test
+    void unknownProfileOrCompatibilityVersionFailsWithIstiosMessage() {
+        for (String key : List.of("profile", "global.profile", "cni.profile")) {
+            Exception e = assertThrows(Exception.class, () -> render(c -> c.set(key, "bogus")));
+            assertTrue(e.getMessage().contains("unknown profile bogus"), key + ": " + e.getMessage());
+        }
+        for (String key : List.of("compatibilityVersion", "global.compatibilityVersion")) {
+            Exception e = assertThrows(Exception.class, () -> render(c -> c.set(key, "1.9")));
+            assertTrue(e.getMessage().contains("unknown compatibility version 1.9"), key + ": " + e.getMessage());
+        }
+    }
+
+    @Test
+    void demoProfileLowersTheRequestsAndTheUserStillWins() throws Exception {
+        JsonNode demo = render(c -> c.set("profile", "demo")).container().get("resources");
+        assertEquals("10m", demo.at("/requests/cpu").asText());
+        assertEquals("40Mi", demo.at("/requests/memory").asText());
+        JsonNode user = render(c -> c.set("global.profile", "demo").set("resources.requests.cpu", "50m")).container()
+                .get("resources");
+        assertEquals("50m", user.at("/requests/cpu").asText());
+        assertEquals("40Mi", user.at("/requests/memory").asText());
+    }
+
+    @Test
+    void profilesWithoutValuesForThisChartRenderTheDefaults() throws Exception {
+        String defaults = render(c -> c).objects().toString();
+        for (String profile : List.of("preview", "remote", "stable")) {
+            assertEquals(defaults, render(c -> c.set("profile", profile)).objects().toString(), profile);
+        }
+        for (String version : List.of("1.24", "1.25", "1.26", "1.27", "1.28", "1.29")) {
+            assertEquals(defaults, render(c -> c.set("compatibilityVersion", version)).objects().toString(), version);
+        }
+    }
+
+    @Test
+    void ambientProfileIsRefused() {
+        Exception e = assertThrows(Exception.class, () -> render(c -> c.set("profile", "ambient")));
+        assertTrue(e.getMessage().contains("ambient mode is not supported"), e.getMessage());
+    }
+
+    /** Istio's order: profile, then platform, then the user's values. */
+    @Test
+    void platformFileAppliesAfterTheProfile() throws Exception {
+        Rendered r = render(c -> c.set("profile", "demo").set("platform", "openshift").set("chained", true));
+        assertEquals("10m", r.container().at("/resources/requests/cpu").asText());
+        assertEquals("/var/lib/cni/bin", r.hostPathMountedAt("/host/opt/cni/bin"));
+        assertEquals("true", r.config().get("CHAINED_CNI_PLUGIN"));
+        Rendered minikube = render(c -> c.set("platform", "minikube"));
+        assertEquals("/var/run/docker/netns", minikube.hostPathMountedAt("/var/run/docker/netns"));
+        assertEquals("/var/run/docker/netns", minikube.env().get("HOST_NETNS_PATH").get("value").asText());
+    }
+
+    @Test
+    void logAsJsonReachesTheDaemon() throws Exception {
+        assertEquals(1, render(c -> c).container().get("args").size());
+        JsonNode args = render(c -> c.set("global.logAsJson", true)).container().get("args");
+        assertEquals("--log_as_json", args.get(1).asText());
     }
 }

@@ -25,9 +25,10 @@ class ConfJsonTest {
 
     @Test
     void goStringEscapes() {
+        // Go's decoder turns the lone \ud800 into U+FFFD, which MarshalIndent then writes as it is
         String in = "{\"k\":\"<a>&\\\"\\\\\\n\\r\\t\\b\\f\\u0001\\u2028\\u2029\u00e9\\ud83d\\ude00/\\ud800\"}";
         assertEquals("{\n  \"k\": \"\\u003ca\\u003e\\u0026\\\"\\\\\\n\\r\\t\\b\\f\\u0001\\u2028\\u2029\u00e9"
-                + "\ud83d\ude00/\\ufffd\"\n}\n", ConfJson.writeSorted(ConfJson.parse(in)));
+                + "\ud83d\ude00/\ufffd\"\n}\n", ConfJson.writeSorted(ConfJson.parse(in)));
     }
 
     @Test

@@ -49,6 +49,23 @@ class ConfigChoiceTest {
         assertEquals("\uFF21.conf", chosen(null, dir("\uD800\uDC00.conf", CONF, "\uFF21.conf", CONF)));
     }
 
+    /** Go's encoding/json (libcni) rejects a byte-order mark, so the runtime skips such a file: so do we. */
+    @Test
+    void aConfigStartingWithAByteOrderMarkIsInvalidAsForLibcni() {
+        Map<String, byte[]> files = dir("05-bom.conflist", "\uFEFF" + LIST, "10-ok.conflist", LIST);
+        ConfigChoice.Chosen c = assertInstanceOf(ConfigChoice.Chosen.class, ConfigChoice.choose(null, files));
+        assertEquals("10-ok.conflist", c.fileName());
+        assertEquals(1, c.warnings().size(), c.warnings().toString());
+        assertTrue(c.warnings().get(0).startsWith("skipping invalid CNI config 05-bom.conflist: not JSON: "),
+                c.warnings().get(0));
+        assertTrue(c.warnings().get(0).contains("byte-order mark"), c.warnings().get(0));
+        assertTrue(ConfigChoice.invalidReason("x.conf", ("\uFEFF" + CONF).getBytes(StandardCharsets.UTF_8))
+                .contains("byte-order mark"));
+        assertInstanceOf(ConfigChoice.Wait.class, ConfigChoice.choose(null, dir("05-bom.conflist", "\uFEFF" + LIST)));
+        assertNull(ConfigChoice.invalidReason("x.conf", (" \n" + CONF).getBytes(StandardCharsets.UTF_8)),
+                "white space before the value is fine");
+    }
+
     @Test
     void invalidCandidatesAreSkippedWithAWarning() {
         Map<String, byte[]> files = dir("00-empty.conf", "", "01-array.conflist", "[]", "02-nojson.conf", "{",

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.istiocni.conformance.Fixtures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,16 +28,16 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Every case of {@code shared/conformance/install}: settings from {@code settings.env} (+ ARGS), a scratch copy of
- * {@code existing/} as the conf dir, one install pass done with {@link ConfigPlan} and {@link AtomicFiles}, the dir
+ * Every case of {@code src/test/resources/conformance/install}: settings from {@code settings.env} (+ ARGS), a
+ * scratch copy of {@code existing/} as the conf dir, one install pass done with {@link ConfigPlan} and
+ * {@link AtomicFiles}, the dir
  * compared with {@code expected/} (file set, JSON meaning, modes, and bytes as the stricter check), then the
  * cleanup compared with {@code expected-clean/}; kubeconfig cases compared as YAML (and as text); error and wait
  * cases as their {@code expect-error} describes.
  */
 class InstallConformanceTest {
 
-    static final Path FIXTURES = Path.of(System.getProperty("istio.cni.shared", "../shared"))
-            .resolve("conformance/install");
+    static final Path FIXTURES = Fixtures.dir("install");
 
     @TestFactory
     Stream<DynamicTest> fixtures() throws IOException {

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.istiocni.daemon.DaemonSettings;
+import io.istiocni.settings.Declarations;
+import io.istiocni.settings.SettingsException;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -13,6 +16,12 @@ class InstallSettingsTest {
 
     static InstallSettings of(Map<String, String> env, String... args) {
         return InstallSettings.from(env, List.of(args));
+    }
+
+    @Test
+    void everySettingIsDeclaredOnce() throws Exception {
+        Declarations.assertEveryConstantIsDeclared(InstallSettings.class, InstallSettings.SETTINGS);
+        Declarations.assertEveryConstantIsDeclared(DaemonSettings.class, DaemonSettings.SETTINGS);
     }
 
     @Test
@@ -32,7 +41,6 @@ class InstallSettingsTest {
         assertEquals("https", s.kubernetesServiceProtocol());
         assertEquals("/opt/cni/bin", s.cniBinSourceDir());
         assertEquals(List.of("/host/opt/cni/bin"), s.cniBinTargetDirs());
-        assertEquals("/host/proc", s.hostProcPath());
         assertEquals(8000, s.healthPort());
         assertEquals("info", s.pluginLogLevel());
         assertTrue(s.updateCniBinaries());
@@ -40,18 +48,6 @@ class InstallSettingsTest {
         assertEquals("/var/run/istio-cni/istio-cni-kubeconfig", s.kubeconfigPath());
         assertEquals("YYY-istio-cni.conf", s.standaloneFileName());
         assertEquals(0600, s.standaloneMode());
-        InstallSettings.Repair r = s.repair();
-        assertTrue(r.enabled());
-        assertFalse(r.deletePods());
-        assertFalse(r.labelPods());
-        assertFalse(r.repairPods());
-        assertEquals("cni.istio.io/uninitialized", r.brokenPodLabelKey());
-        assertEquals("true", r.brokenPodLabelValue());
-        assertEquals("sidecar.istio.io/status", r.sidecarAnnotation());
-        assertEquals("istio-validation", r.initContainerName());
-        assertEquals("", r.initContainerTerminationMessage());
-        assertEquals(126, r.initContainerExitCode());
-        assertEquals("", r.nodeName());
     }
 
     @Test
@@ -74,10 +70,10 @@ class InstallSettingsTest {
         assertTrue(of(Map.of("CHAINED_CNI_PLUGIN", "")).chainedCniPlugin(), "empty = default");
         assertTrue(of(Map.of(), "--skip-tls-verify").skipTlsVerify(), "bare boolean flag");
         assertFalse(of(Map.of(), "--chained-cni-plugin=false").chainedCniPlugin());
-        InstallSettingsException e = assertThrows(InstallSettingsException.class,
+        SettingsException e = assertThrows(SettingsException.class,
                 () -> of(Map.of("CHAINED_CNI_PLUGIN", "yes")));
         assertTrue(e.getMessage().contains("CHAINED_CNI_PLUGIN") && e.getMessage().contains("\"yes\""), e.getMessage());
-        e = assertThrows(InstallSettingsException.class, () -> of(Map.of(), "--chained-cni-plugin=maybe"));
+        e = assertThrows(SettingsException.class, () -> of(Map.of(), "--chained-cni-plugin=maybe"));
         assertTrue(e.getMessage().contains("--chained-cni-plugin"), e.getMessage());
     }
 
@@ -93,12 +89,12 @@ class InstallSettingsTest {
         assertEquals(15014, of(Map.of("MONITORING_PORT", "")).monitoringPort(), "empty = default");
         assertEquals(9000, of(Map.of(), "--health-port=9000").healthPort());
         for (String bad : List.of("abc", "0x", "08", "1.5", "99999999999999999999")) {
-            InstallSettingsException e = assertThrows(InstallSettingsException.class,
+            SettingsException e = assertThrows(SettingsException.class,
                     () -> of(Map.of("KUBECONFIG_MODE", bad)), bad);
             assertTrue(e.getMessage().contains("KUBECONFIG_MODE"), e.getMessage());
             assertFalse(e.getMessage().contains("\n"));
         }
-        assertThrows(InstallSettingsException.class, () -> of(Map.of("HEALTH_PORT", "70000")));
+        assertThrows(SettingsException.class, () -> of(Map.of("HEALTH_PORT", "70000")));
     }
 
     @Test
@@ -131,7 +127,7 @@ class InstallSettingsTest {
         assertEquals("none", s.logLevels().get("cni-agent"));
         assertEquals("info", of(Map.of("LOG_LEVEL", "debug")).pluginLogLevel(), "LOG_LEVEL is ignored");
         for (String bad : List.of("verbose", "cni-plugin:loud", ":debug", "debug,,info")) {
-            InstallSettingsException e = assertThrows(InstallSettingsException.class,
+            SettingsException e = assertThrows(SettingsException.class,
                     () -> of(Map.of(), "--log_output_level=" + bad), bad);
             assertTrue(e.getMessage().contains("--log_output_level"), e.getMessage());
         }
@@ -141,16 +137,16 @@ class InstallSettingsTest {
 
     @Test
     void unsupportedModesAndUnknownFlags() {
-        InstallSettingsException e = assertThrows(InstallSettingsException.class,
+        SettingsException e = assertThrows(SettingsException.class,
                 () -> of(Map.of("AMBIENT_ENABLED", "true")));
         assertTrue(e.getMessage().contains("ambient mode is not supported"), e.getMessage());
-        e = assertThrows(InstallSettingsException.class, () -> of(Map.of("NATIVE_NFTABLES", "true")));
+        e = assertThrows(SettingsException.class, () -> of(Map.of("NATIVE_NFTABLES", "true")));
         assertTrue(e.getMessage().contains("native nftables is not supported"), e.getMessage());
         assertFalse(of(Map.of("AMBIENT_ENABLED", "false", "NATIVE_NFTABLES", "false")).nativeNftables());
-        e = assertThrows(InstallSettingsException.class, () -> of(Map.of(), "--no-such-flag=1"));
+        e = assertThrows(SettingsException.class, () -> of(Map.of(), "--no-such-flag=1"));
         assertTrue(e.getMessage().contains("--no-such-flag"), e.getMessage());
-        assertThrows(InstallSettingsException.class, () -> of(Map.of(), "positional"));
-        assertThrows(InstallSettingsException.class, () -> of(Map.of(), "--cni-conf-name"));
+        assertThrows(SettingsException.class, () -> of(Map.of(), "positional"));
+        assertThrows(SettingsException.class, () -> of(Map.of(), "--cni-conf-name"));
         of(Map.of("SOME_UNKNOWN_VAR", "x"));
     }
 
@@ -168,21 +164,9 @@ class InstallSettingsTest {
     }
 
     @Test
-    void repairSettings() {
-        InstallSettings.Repair r = of(Map.of("REPAIR_ENABLED", "false", "REPAIR_REPAIR_PODS", "true",
-                "REPAIR_BROKEN_POD_LABEL_KEY", "", "REPAIR_INIT_CONTAINER_EXIT_CODE", "",
-                "REPAIR_LABEL_SELECTORS", "a=b", "NODE_NAME", "n1", "KUBERNETES_NODE_NAME", "k1")).repair();
-        assertFalse(r.enabled());
-        assertTrue(r.repairPods());
-        assertEquals("", r.brokenPodLabelKey(), "empty REPAIR_* string counts as set");
-        assertEquals(0, r.initContainerExitCode(), "empty REPAIR_* integer counts as 0");
-        assertEquals("a=b", r.labelSelectors());
-        assertEquals("n1", r.nodeName());
-        assertEquals("k1", of(Map.of("KUBERNETES_NODE_NAME", "k1")).repair().nodeName());
-        assertEquals("r1", of(Map.of("REPAIR_NODE_NAME", "r1", "NODE_NAME", "n1")).repair().nodeName());
-        assertEquals("n1", of(Map.of("REPAIR_NODE_NAME", "", "NODE_NAME", "n1")).repair().nodeName());
-        assertTrue(of(Map.of(), "--repair-delete-pods").repair().deletePods());
-        assertEquals(2, of(Map.of("REPAIR_INIT_CONTAINER_EXIT_CODE", "0x2")).repair().initContainerExitCode());
-        assertThrows(InstallSettingsException.class, () -> of(Map.of("REPAIR_INIT_CONTAINER_EXIT_CODE", "x")));
+    void repairSettingsAreNotTheInstallersOwn() {
+        // the install command parses them too (InstallCommandSettingsTest); InstallSettings alone does not know them
+        SettingsException e = assertThrows(SettingsException.class, () -> of(Map.of(), "--repair-delete-pods"));
+        assertEquals("unknown flag: --repair-delete-pods", e.getMessage());
     }
 }

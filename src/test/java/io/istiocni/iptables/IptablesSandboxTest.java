@@ -8,6 +8,7 @@ import io.istiocni.netns.CommandRunner;
 import io.istiocni.netns.ProcessCommandRunner;
 import io.istiocni.netns.ScratchNamespace;
 import io.istiocni.rules.Family;
+import io.istiocni.testing.HostCapabilities;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,17 +77,53 @@ class IptablesSandboxTest {
         }
     }
 
+    private static String sandboxed(String propagation, String... argv) {
+        return String.join(" ", Iptables.sandboxed(NS, List.of(argv), propagation));
+    }
+
+    /** Both propagations refused: the node-wide lock, decided once. */
     @Test
     void aRefusedMountNamespaceFallsBackToTheNodeWideLockOnce() {
         FakeRunner runner = ok();
-        String sandboxed = String.join(" ", Iptables.sandboxed(NS, List.of("iptables-legacy", "--wait=30", "-L")));
-        runner.answer(sandboxed, 1, "", "unshare: unshare failed: Operation not permitted\n");
+        String priv = sandboxed("private", "iptables-legacy", "--wait=30", "-L");
+        String slave = sandboxed("slave", "iptables-legacy", "--wait=30", "-L");
+        runner.answer(priv, 1, "", "unshare: unshare failed: Operation not permitted\n");
+        runner.answer(slave, 1, "", "unshare: unshare failed: Operation not permitted\n");
         Iptables ipt = new Iptables(runner, LEGACY_184, NS);
         CommandRunner.Result r = ipt.run(List.of("-L"));
         assertTrue(r.ok());
         ipt.run(List.of("-S"));
-        assertEquals(List.of(sandboxed, "iptables-legacy --wait=30 -L", "iptables-legacy --wait=30 -S"),
+        assertEquals(List.of(priv, slave, "iptables-legacy --wait=30 -L", "iptables-legacy --wait=30 -S"),
                 runner.lines());
+    }
+
+    /**
+     * istio/istio#59406: where private propagation is refused (an SELinux policy refusing to remount / private), the
+     * sandbox is made with slave propagation, still with the pod's lock, and that mode is kept for later commands.
+     */
+    @Test
+    void aRefusedPrivatePropagationFallsBackToSlaveBeforeTheNodeWideLock() {
+        FakeRunner runner = ok();
+        String priv = sandboxed("private", "iptables-legacy", "--wait=30", "-L");
+        runner.answer(priv, 1, "", "unshare: cannot change root filesystem propagation: Permission denied\n");
+        Iptables ipt = new Iptables(runner, LEGACY_184, NS);
+        assertTrue(ipt.run(List.of("-L")).ok());
+        ipt.restore("*nat\nCOMMIT\n");
+        assertEquals(List.of(priv, sandboxed("slave", "iptables-legacy", "--wait=30", "-L"),
+                sandboxed("slave", "iptables-legacy-restore", "--wait=30", "--noflush")), runner.lines());
+        assertEquals("*nat\nCOMMIT\n", runner.calls.get(2).stdin());
+        runner.calls.forEach(c -> assertEquals(Map.of(), c.env()));
+    }
+
+    /** A failure of the command itself inside the sandbox is its own result, not a refused sandbox. */
+    @Test
+    void aFailingCommandInTheSandboxIsNotRetried() {
+        FakeRunner runner = ok();
+        String priv = sandboxed("private", "iptables-legacy", "--wait=30", "-L");
+        runner.answer(priv, 4, "", "iptables: No chain/target/match by that name.\n");
+        CommandRunner.Result r = new Iptables(runner, LEGACY_184, NS).run(List.of("-L"));
+        assertEquals(4, r.exitCode());
+        assertEquals(List.of(priv), runner.lines());
     }
 
     @Test
@@ -102,6 +139,7 @@ class IptablesSandboxTest {
     @Test
     void theSandboxTakesThePodsLockWhileTheNodesIsHeld() throws Exception {
         ScratchNamespace.assumeAvailable();
+        HostCapabilities.requireIptables();
         try (ScratchNamespace ns = ScratchNamespace.create()) {
             ProcessCommandRunner runner = new ProcessCommandRunner(ns.path());
             CommandRunner.Result lock = runner.run(Iptables.sandboxed(ns.path(),
@@ -112,6 +150,13 @@ class IptablesSandboxTest {
                     List.of("wc", "-c", "/etc/nsswitch.conf")), Map.of(), null);
             assertTrue(nsswitch.ok(), nsswitch.diagnostic());
             assertTrue(nsswitch.stdout().startsWith("0 "), nsswitch.stdout());
+            // with slave propagation (Istio's fallback) the lock is the pod's too
+            CommandRunner.Result slave = runner.run(Iptables.sandboxed(ns.path(),
+                    List.of("stat", "-L", "-c", "%i", "/run/xtables.lock"), "slave"), Map.of(), null);
+            assertTrue(slave.ok(), slave.diagnostic());
+            assertEquals(lock.stdout(), slave.stdout());
+            assertFalse(Files.isSameFile(Path.of("/run/xtables.lock"), Path.of(ns.path())),
+                    "the bind mount stays in the sandbox");
             // the host's own files are untouched
             assertTrue(Files.size(Path.of("/etc/nsswitch.conf")) > 0);
 

@@ -9,6 +9,7 @@ import io.istiocni.netns.ScratchNamespace;
 import io.istiocni.rules.CaptureSettings;
 import io.istiocni.rules.RuleGenerator;
 import io.istiocni.rules.RuleSet;
+import io.istiocni.testing.HostCapabilities;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +37,7 @@ class RuleApplierNamespaceTest {
     @BeforeEach
     void requireNamespaces() {
         ScratchNamespace.assumeAvailable();
+        HostCapabilities.requireIptables();
     }
 
     @AfterEach
@@ -176,14 +178,15 @@ class RuleApplierNamespaceTest {
         RuleSet rules = RuleGenerator.generate(settings);
         String before = snapshot(ns, "nft");
         assertEquals(ApplyOutcome.APPLIED, applier.apply(
-                new ApplyRequest(rules, settings, ns.path(), false, false, false, false, null)));
+                ApplyRequest.of(rules, settings, ns.path(), ApplyOptions.DEFAULTS)));
         // legacy has no rules in a fresh namespace, so nft is chosen
         assertTrue(ns.check("iptables-nft-save").contains("-A OUTPUT -j ISTIO_OUTPUT"));
         assertFalse(ns.check("iptables-legacy-save").contains("ISTIO"));
         assertEquals(ApplyOutcome.ALREADY_IN_PLACE, applier.apply(
-                new ApplyRequest(rules, settings, ns.path(), false, false, false, false, "")));
+                ApplyRequest.of(rules, settings, ns.path(), ApplyOptions.DEFAULTS)));
         assertEquals(ApplyOutcome.CLEANED_UP, applier.apply(
-                new ApplyRequest(rules, settings, ns.path(), false, false, true, false, "")));
+                ApplyRequest.of(rules, settings, ns.path(),
+                        new ApplyOptions(false, false, true, false, ""))));
         assertEquals(before, snapshot(ns, "nft"));
     }
 
@@ -198,7 +201,8 @@ class RuleApplierNamespaceTest {
         namespaces.add(ns);
         CaptureSettings settings = TestSettings.basic();
         RuleSet rules = RuleGenerator.generate(settings);
-        ApplyRequest request = new ApplyRequest(rules, settings, ns.path(), true, false, false, false, variant);
+        ApplyRequest request = ApplyRequest.of(rules, settings, ns.path(),
+                new ApplyOptions(true, false, false, false, variant));
         if (variant.equals("legacy")) {
             ApplyException refused = assertThrows(ApplyException.class, () -> applier.apply(request));
             assertTrue(refused.getMessage().contains("iptables-legacy-restore"), refused.getMessage());
@@ -211,8 +215,8 @@ class RuleApplierNamespaceTest {
             String dump = ns.check("iptables-" + variant + "-save");
             assertTrue(dump.contains("-A ISTIO_OUTPUT -m owner --uid-owner 1337 -j RETURN"), dump);
             assertEquals(java.util.Optional.empty(), applier.verify(inside));
-            assertEquals(ApplyOutcome.CLEANED_UP, applier.apply(new ApplyRequest(rules, settings, ns.path(), true,
-                    false, true, false, variant, owner.path())));
+            assertEquals(ApplyOutcome.CLEANED_UP, applier.apply(ApplyRequest.of(rules, settings, ns.path(),
+                    new ApplyOptions(true, false, true, false, variant)).inUserNamespace(owner.path())));
             assertFalse(ns.check("iptables-" + variant + "-save").contains("ISTIO"));
         }
     }
@@ -220,16 +224,16 @@ class RuleApplierNamespaceTest {
     @Test
     void missingNamespaceFailsWithAClearMessage() {
         CaptureSettings settings = TestSettings.basic();
-        ApplyException e = assertThrows(ApplyException.class, () -> applier.apply(new ApplyRequest(
-                RuleGenerator.generate(settings), settings, "/var/run/netns/itx-apply-missing", false, false, false,
-                false, "nft")));
+        ApplyException e = assertThrows(ApplyException.class, () -> applier.apply(ApplyRequest.of(
+                RuleGenerator.generate(settings), settings, "/var/run/netns/itx-apply-missing",
+                new ApplyOptions(false, false, false, false, "nft"))));
         assertTrue(e.getMessage().startsWith("FORCE_IPTABLES_BINARY=nft: iptables-nft is not usable"), e.getMessage());
     }
 
     private ApplyOutcome apply(ScratchNamespace ns, RuleSet rules, CaptureSettings settings, String variant,
                                boolean cniMode, boolean reconcile, boolean cleanupOnly, boolean forceApply) {
-        return applier.apply(new ApplyRequest(rules, settings, ns.path(), cniMode, reconcile, cleanupOnly, forceApply,
-                variant));
+        return applier.apply(ApplyRequest.of(rules, settings, ns.path(),
+                new ApplyOptions(cniMode, reconcile, cleanupOnly, forceApply, variant)));
     }
 
     /** A scratch namespace with lo up and a user rule in nat OUTPUT (both families when asked). */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.istiocni.conformance.Fixtures;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.URI;
@@ -79,11 +80,10 @@ class KubeconfigTest {
     }
 
     @Test
-    void sharedInstallerFixtures() throws Exception {
-        Path base = Path.of(System.getProperty("istio.cni.shared", "../shared"), "conformance", "install");
+    void installerFixtureKubeconfigs() throws Exception {
+        Path base = Fixtures.dir("install");
         Path tls = base.resolve("kubeconfig-tls/expected/istio-cni-kubeconfig");
         Path skip = base.resolve("kubeconfig-skip-tls/expected/istio-cni-kubeconfig");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(tls) && Files.exists(skip), "no shared fixtures");
         Kubeconfig k = Kubeconfig.load(tls);
         assertEquals(URI.create("https://10.96.0.1:443"), k.server());
         assertEquals(1, k.certificateAuthorities().size());

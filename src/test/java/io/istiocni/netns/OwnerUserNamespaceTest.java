@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.istiocni.testing.Await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,14 @@ class OwnerUserNamespaceTest {
     /** Device and inode: what makes two namespace files the same namespace. */
     private static Object identity(Path p) throws IOException {
         return Files.readAttributes(p, "unix:dev,ino");
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static Path own() {
@@ -84,11 +93,8 @@ class OwnerUserNamespaceTest {
             // a namespace with a process of ours in it: ours
             Process inPlain = new ProcessBuilder("ip", "netns", "exec", plain.name(), "sleep", "30").start();
             try {
-                long deadline = System.nanoTime() + 5_000_000_000L;
-                while (!Files.isSameFile(Path.of("/proc/" + inPlain.pid() + "/ns/net"), Path.of(plain.path()))) {
-                    assertTrue(System.nanoTime() < deadline, "ip netns exec did not enter the namespace");
-                    Thread.sleep(5);
-                }
+                Await.until("ip netns exec entered " + plain.name(), () -> sameFile(
+                        Path.of("/proc/" + inPlain.pid() + "/ns/net"), Path.of(plain.path())));
                 assertNull(OwnerUserNamespace.fromProcesses(Path.of(plain.path()), Path.of("/proc"), own()));
             } finally {
                 inPlain.destroyForcibly();

@@ -1,7 +1,7 @@
 package io.istiocni.netns;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
+import io.istiocni.testing.Await;
+import io.istiocni.testing.HostCapabilities;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -34,6 +34,7 @@ public final class ScratchNamespace implements AutoCloseable {
      * {@link #path()} like any other. The process stays until {@link #stopHolder()} or {@link #close()}.
      */
     public static ScratchNamespace createInOwnUserNamespace() {
+        HostCapabilities.requireUserNamespaceTools();
         String name = "itx-userns-" + Long.toHexString(RANDOM.nextLong() & 0xffff_ffffL);
         ScratchNamespace ns = new ScratchNamespace(name);
         try {
@@ -62,12 +63,12 @@ public final class ScratchNamespace implements AutoCloseable {
             }
             ns.check("ip", "link", "set", "lo", "up");
             return ns;
-        } catch (IOException | InterruptedException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             ns.close();
             if (!userNamespacesWork) {
                 // a sandbox that forbids user namespaces, or maps too few ids to give one 65536 of them: the tests
-                // that need one cannot run here (they are skipped, not passed)
-                org.junit.jupiter.api.Assumptions.abort("no user namespace with an id map here: " + e);
+                // that need one cannot run here (they are skipped, not passed, whatever CI says)
+                HostCapabilities.userNamespacesRefused("no user namespace with an id map here: " + e);
             }
             throw new IllegalStateException("cannot make a namespace owned by a user namespace: " + e, e);
         }
@@ -76,15 +77,17 @@ public final class ScratchNamespace implements AutoCloseable {
     /** Set once a user namespace with an id map and its network namespace were made on this machine. */
     private static volatile boolean userNamespacesWork;
 
-    private static void awaitNotSame(String own, String theirs, Process process) throws IOException,
-            InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (java.nio.file.Files.isSameFile(java.nio.file.Path.of(own), java.nio.file.Path.of(theirs))) {
-            if (System.nanoTime() > deadline || !process.isAlive()) {
-                throw new IllegalStateException("unshare did not make its namespace (" + theirs + ")");
+    private static void awaitNotSame(String own, String theirs, Process process) {
+        Await.until("unshare made its namespace (" + theirs + ")", () -> {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("unshare ended without making its namespace (" + theirs + ")");
             }
-            Thread.sleep(5);
-        }
+            try {
+                return !java.nio.file.Files.isSameFile(java.nio.file.Path.of(own), java.nio.file.Path.of(theirs));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
     }
 
     /** {@code /proc/<pid>/ns/user} of the process that made the namespace (only while it runs). */
@@ -102,12 +105,12 @@ public final class ScratchNamespace implements AutoCloseable {
         }
     }
 
-    /** Skips the calling test unless it runs as root with a working {@code ip netns}. */
+    /**
+     * Root with a working {@code ip netns} and {@code nsenter}: skips the calling test without them, or fails it
+     * with {@code CI=true} as root ({@link HostCapabilities}).
+     */
     public static void assumeAvailable() {
-        CommandRunner.Result id = HOST.run("id", "-u");
-        assumeTrue(id.ok() && id.stdout().strip().equals("0"), "needs root");
-        assumeTrue(HOST.run("ip", "netns", "list").ok(), "needs ip netns");
-        assumeTrue(HOST.run("nsenter", "--version").ok(), "needs nsenter");
+        HostCapabilities.requireNetworkNamespaces();
     }
 
     public static ScratchNamespace create() {

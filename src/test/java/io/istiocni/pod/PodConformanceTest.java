@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.istiocni.conformance.Fixtures;
 import io.istiocni.rules.CaptureSettings;
 import io.istiocni.rules.RestoreRenderer;
 import io.istiocni.rules.RuleGenerator;
@@ -21,14 +22,13 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The pod-to-rules fixtures of {@code shared/conformance/pod}: parse the pod, decide, derive with an empty
+ * The pod-to-rules fixtures of {@code src/test/resources/conformance/pod}: parse the pod, decide, derive with an empty
  * process environment and the family from {@code status.podIPs}, generate, render the IPv4 list and compare it
  * with the golden table by table, as the fixtures' README prescribes.
  */
 class PodConformanceTest {
 
-    static final Path FIXTURES = Path.of(System.getProperty("istio.cni.shared", "../shared"))
-            .resolve("conformance/pod");
+    static final Path FIXTURES = Fixtures.dir("pod");
 
     @TestFactory
     Stream<DynamicTest> fixtures() throws IOException {

@@ -209,4 +209,54 @@ class PodManifestsTest {
         assertTrue(e.getMessage().startsWith(prefix), e.getMessage());
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
     }
+
+    // ---- --pod files: a one-item List or PodList, as kubectl get pod -l ... -o yaml prints ----
+
+    static final String ITEM = """
+              - apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: %s
+                  namespace: shop
+                spec:
+                  containers:
+                  - name: app
+            """;
+
+    @Test
+    void aOneItemListGivesItsPodAndSaysSo() {
+        for (String kind : List.of("List", "PodList")) {
+            PodManifests.Chosen c = PodManifests.parseManifestFile("apiVersion: v1\nkind: " + kind + "\nitems:\n"
+                    + ITEM.formatted("web-1") + "metadata:\n  resourceVersion: \"\"\n");
+            assertEquals("web-1", c.pod().name());
+            assertEquals("took the only item of a " + kind + ": pod shop/web-1", c.note());
+        }
+        PodManifests.Chosen json = PodManifests.parseManifestFile("{\"kind\":\"List\",\"items\":[{\"kind\":\"Pod\","
+                + "\"metadata\":{\"name\":\"a\",\"namespace\":\"n\"}}]}");
+        assertEquals("a", json.pod().name());
+        PodManifests.Chosen pod = PodManifests.parseManifestFile("kind: Pod\nmetadata:\n  name: p\n");
+        assertEquals("p", pod.pod().name());
+        assertEquals(null, pod.note());
+    }
+
+    @Test
+    void emptyOrSeveralItemsAreRefusedWithAHint() {
+        IllegalArgumentException several = assertThrows(IllegalArgumentException.class, () ->
+                PodManifests.parseManifestFile("kind: List\nitems:\n" + ITEM.formatted("a") + ITEM.formatted("b")));
+        assertEquals("not a Pod manifest: a List of 2 items (shop/a, shop/b): give one pod (kubectl get pod NAME -n"
+                + " NAMESPACE -o yaml)", several.getMessage());
+        IllegalArgumentException four = assertThrows(IllegalArgumentException.class, () ->
+                PodManifests.parseManifestFile("kind: PodList\nitems:\n" + ITEM.formatted("a") + ITEM.formatted("b")
+                        + ITEM.formatted("c") + ITEM.formatted("d")));
+        assertTrue(four.getMessage().contains("a PodList of 4 items (shop/a, shop/b, shop/c, ...)"), four.getMessage());
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () ->
+                PodManifests.parseManifestFile("kind: List\nitems: []\n"));
+        assertEquals("not a Pod manifest: a List without items (no pod matched?)", none.getMessage());
+        IllegalArgumentException notPod = assertThrows(IllegalArgumentException.class, () ->
+                PodManifests.parseManifestFile("kind: List\nitems:\n- kind: Service\n"));
+        assertEquals("not a Pod manifest: kind is \"Service\", expected \"Pod\"", notPod.getMessage());
+        // the plugin's API path still takes nothing but a Pod
+        assertThrows(IllegalArgumentException.class, () -> PodManifests.parse("kind: List\nitems:\n"
+                + ITEM.formatted("a")));
+    }
 }

@@ -2,6 +2,7 @@ package io.istiocni.repair;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodIP;
 import io.istiocni.iptables.ApplyOutcome;
 import io.istiocni.netns.ScratchNamespace;
+import io.istiocni.testing.HostCapabilities;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -28,6 +30,7 @@ class InPlaceRepairUserNamespaceTest {
     @BeforeEach
     void namespace() {
         ScratchNamespace.assumeAvailable();
+        HostCapabilities.requireIptables();
         ns = ScratchNamespace.createInOwnUserNamespace();
         podIp = "10.77." + (1 + (int) (Math.random() * 250)) + ".9";
         peer = ScratchNamespace.create();
@@ -58,7 +61,8 @@ class InPlaceRepairUserNamespaceTest {
 
     @Test
     void rulesAreWrittenFromInsideThePodsUserNamespace() throws Exception {
-        InPlaceRepair.Result result = InPlaceRepair.forHost("/proc").repair(brokenPod(false));
+        InPlaceRepair.Repaired result = assertInstanceOf(InPlaceRepair.Repaired.class,
+                InPlaceRepair.forHost("/proc", List.of()).repair(brokenPod(false)));
         assertEquals(ApplyOutcome.APPLIED, result.outcome());
         assertTrue(result.netns().startsWith(Path.of("/proc")), result.netns().toString());
         String dump = ns.check("iptables-legacy-save");
@@ -70,7 +74,7 @@ class InPlaceRepairUserNamespaceTest {
     void withoutHostUsersFalseThePodIsTakenAtItsWordAndTheKernelRefuses() {
         // kubelet never gives such a pod a user namespace of its own; here it has one, so the host's write fails
         InPlaceRepair.RepairException e = assertThrows(InPlaceRepair.RepairException.class,
-                () -> InPlaceRepair.forHost("/proc").repair(brokenPod(null)));
+                () -> InPlaceRepair.forHost("/proc", List.of()).repair(brokenPod(null)));
         assertTrue(e.getMessage().startsWith("program redirection: ") && e.getMessage().contains("iptables-legacy"),
                 e.getMessage());
     }

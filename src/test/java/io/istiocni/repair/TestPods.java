@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.istiocni.install.InstallSettings;
 import java.util.List;
 import java.util.Map;
 
@@ -14,8 +13,8 @@ public final class TestPods {
     private TestPods() {
     }
 
-    public static InstallSettings.Repair settings(Map<String, String> env) {
-        return InstallSettings.from(env, List.of()).repair();
+    public static RepairSettings settings(Map<String, String> env) {
+        return RepairSettings.from(env, List.of());
     }
 
     /** istio-validation in CrashLoopBackOff after exiting 126. */

@@ -3,10 +3,10 @@ package io.istiocni.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.istiocni.testing.HostCapabilities;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
@@ -71,7 +71,8 @@ class AgentPathIT {
 
     @BeforeEach
     void setUp() throws IOException {
-        assumeTrue(ItSupport.isRoot(), "needs root (network namespaces)");
+        ItSupport.requireTrafficTools();
+        HostCapabilities.requireCniPlugins("ptp", "host-local");
         Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
         server = new KubernetesMockServer(new Context(), new MockWebServer(), responses,
                 new NodeSelectingDispatcher(new KubernetesMixedDispatcher(responses)), true);

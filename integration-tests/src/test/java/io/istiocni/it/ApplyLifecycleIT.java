@@ -9,7 +9,6 @@ import io.istiocni.it.ItSupport.Variant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -26,7 +25,7 @@ class ApplyLifecycleIT {
 
     @BeforeEach
     void root() {
-        Assumptions.assumeTrue(ItSupport.isRoot(), "needs root");
+        ItSupport.requireNamespaceTools();
     }
 
     static Result apply(Variant v, Netns ns, List<String> config, String... extra) {

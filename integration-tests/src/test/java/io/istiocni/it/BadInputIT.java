@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -91,7 +90,7 @@ class BadInputIT {
     @ParameterizedTest(name = "{0} ({1})")
     @MethodSource("badInNamespace")
     void applyRejectsAndAppliesNothing(Bad b, Variant v) {
-        Assumptions.assumeTrue(ItSupport.isRoot(), "needs root");
+        ItSupport.requireNamespaceTools();
         try (Netns ns = Netns.create()) {
             String before = ns.canonicalState(Variant.NFT) + ns.canonicalState(Variant.LEGACY)
                     + ns.execOk("ip", "rule", "show").stdout() + ns.execOk("ip", "addr", "show", "dev", "lo").stdout();

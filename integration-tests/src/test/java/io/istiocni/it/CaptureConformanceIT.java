@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.istiocni.conformance.Fixtures;
 import io.istiocni.it.ItSupport.Result;
 import io.istiocni.it.ItSupport.Variant;
 import java.nio.file.Path;
@@ -11,21 +12,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every case of shared/conformance/capture, run as its README says and judged by meaning: the golden's and
+ * Every case of the conformance fixtures capture, run as its README says and judged by meaning: the golden's and
  * our restore parts are loaded into fresh scratch namespaces and the iptables-save dumps compared, for
  * the nft and the legacy iptables variant.
  */
 class CaptureConformanceIT {
 
     static Path dir() {
-        return ItSupport.sharedDir().resolve("conformance/capture");
+        return Fixtures.dir("capture");
     }
 
     static Stream<Arguments> cases() {
@@ -60,7 +60,7 @@ class CaptureConformanceIT {
     @ParameterizedTest(name = "{0} ({1})")
     @MethodSource("cases")
     void matchesGoldenByMeaning(String name, Variant variant) {
-        Assumptions.assumeTrue(ItSupport.isRoot(), "needs root for scratch network namespaces");
+        ItSupport.requireNamespaceTools();
 
         Result r = runCase(name);
         assertEquals(0, r.exit(), () -> "exit code\n" + r.describe());

@@ -1,6 +1,7 @@
 package io.istiocni.it;
 
 import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.istiocni.testing.Await;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -145,7 +147,8 @@ class InstallerIT {
         Path bin = binDir.resolve("istio-cni");
         assertTrue(Files.isRegularFile(bin) && !Files.isSymbolicLink(bin), "plugin copied as a file");
         assertTrue(Files.isExecutable(bin));
-        assertTrue(Files.readString(bin).equals(Files.readString(ItSupport.executable())), "same content");
+        // bytes, not text: the native executable is an ELF binary, not UTF-8
+        assertArrayEquals(Files.readAllBytes(ItSupport.executable()), Files.readAllBytes(bin), "same content");
         ItSupport.Result version = ItSupport.run(List.of(bin.toString(), "version"), ItSupport.cleanEnv(Map.of()),
                 null, Duration.ofSeconds(60));
         assertEquals(0, version.exit(), "the copied program runs:\n" + version.describe());
@@ -302,11 +305,11 @@ class InstallerIT {
         daemon = Daemon.start(this, Map.of("CNI_CONF_NAME", "20-named.conflist"));
         Files.write(named, garbage);
         daemon.awaitLog("error loading existing CNI config", Duration.ofSeconds(30));
-        Thread.sleep(2500); // some retries
+        // it keeps retrying (and failing) without touching the files
+        Await.until("a retried pass failed too", () -> daemon.installsTotal("CREATE_CNI_CONFIG_FAILURE") >= 2);
         assertTrue(daemon.isAlive(), daemon.log());
         assertEquals(503, daemon.readyz());
         assertEquals(200, daemon.healthz());
-        assertTrue(daemon.installsTotal("CREATE_CNI_CONFIG_FAILURE") >= 1, daemon.metrics());
         assertEquals(0.0, daemon.metric("istio_cni_install_ready"));
         assertEquals(new String(garbage, StandardCharsets.UTF_8), Files.readString(named), "untouched");
         assertEquals(new String(garbage, StandardCharsets.UTF_8), Files.readString(conf), "untouched");
@@ -395,6 +398,154 @@ class InstallerIT {
         assertTrue(exit == 0 || exit == 143, "exit " + exit);
         assertFalse(Files.exists(ours), "standalone file removed");
         assertEquals(PTP_CONFLIST, Files.readString(primary));
+    }
+
+    /**
+     * Issue 9 section 7: the JVM image's empty plugin source dir. An entry without a plugin on disk would make every
+     * new pod fail ("failed to find plugin"): the daemon stays not ready with one line and the config is untouched.
+     */
+    @Test
+    void withNoPluginToCopyTheDaemonStaysNotReadyAndLeavesThePrimaryConfigAlone() throws Exception {
+        Files.delete(srcDir.resolve("istio-cni"));
+        Files.createDirectories(confDir);
+        Path conf = confDir.resolve("10-ptp.conflist");
+        Files.writeString(conf, PTP_CONFLIST);
+        daemon = Daemon.start(this);
+        daemon.awaitLog("no runnable istio-cni plugin in " + binDir, Duration.ofSeconds(30));
+        Thread.sleep(3500); // passes at about 0, 1 and 3 s (back-off)
+        assertTrue(daemon.isAlive(), daemon.log());
+        assertEquals(503, daemon.readyz());
+        assertTrue(daemon.installsTotal("COPY_BINARIES_FAILURE") >= 2, "retried\n" + daemon.metrics());
+        List<String> lines = daemon.log().lines().filter(l -> l.contains("no runnable istio-cni plugin")).toList();
+        assertEquals(1, lines.size(), "one line, not one per pass" + daemon.log());
+        System.out.println("InstallerIT: logged: " + lines.get(0));
+        assertEquals(PTP_CONFLIST, Files.readString(conf), "the primary config untouched");
+        try (var files = Files.list(binDir)) {
+            assertEquals(List.of(), files.toList());
+        }
+
+        Files.createSymbolicLink(srcDir.resolve("istio-cni"), ItSupport.executable());
+        daemon.awaitReady(Duration.ofSeconds(10));
+        assertTrue(hasOurEntry(conf), "inserted once the plugin could be copied");
+        assertTrue(Files.isExecutable(binDir.resolve("istio-cni")));
+        int exit = daemon.terminate(Duration.ofSeconds(5));
+        assertTrue(exit == 0 || exit == 143, "exit " + exit + daemon.log());
+        assertEquals(PTP_CONFLIST, Files.readString(conf));
+    }
+
+    /**
+     * Issue 9 section 6: while the token rotates 20 times, an unprivileged user (nobody) watching the run dir with
+     * inotify opens every file the moment it is created (the kubeconfig's temporary files): every open is refused, so
+     * no token is read; and a watcher as root never sees the kubeconfig or a temporary file readable by others.
+     */
+    @Test
+    void anotherLocalUserCannotReadTheTokenWhileItRotates() throws Exception {
+        io.istiocni.testing.HostCapabilities.requireRoot("setpriv to nobody");
+        io.istiocni.testing.HostCapabilities.requireCommand("setpriv", "--version");
+        io.istiocni.testing.HostCapabilities.require(io.istiocni.testing.HostCapabilities.locate("inotifywait") != null,
+                "inotifywait (inotify-tools)");
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x")); // nobody may walk to it
+        Files.createDirectories(confDir);
+        Files.writeString(confDir.resolve("10-ptp.conflist"), PTP_CONFLIST);
+        daemon = Daemon.start(this);
+        daemon.awaitReady(Duration.ofSeconds(30));
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(runDir)));
+
+        String reader = """
+                import os, subprocess, sys, time
+                d = sys.argv[1]
+                w = subprocess.Popen(["inotifywait", "-m", "-e", "create,moved_to", "--format", "%f", d],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                while "Watches established" not in w.stderr.readline():
+                    pass
+                print("WATCHING", flush=True)
+                for name in w.stdout:
+                    name = name.rstrip("\\n")
+                    try:
+                        fd = os.open(os.path.join(d, name), os.O_RDONLY)
+                    except OSError as e:
+                        print("DENIED", name, e.errno, flush=True)
+                        continue
+                    time.sleep(0.02)
+                    data = os.read(fd, 65536)
+                    os.close(fd)
+                    print("READ", name, data.decode("utf-8", "replace").replace("\\n", " "), flush=True)
+                """;
+        Path script = tmp.resolve("reader.py");
+        Files.writeString(script, reader);
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rw-r--r--"));
+        Path out = tmp.resolve("reader.out");
+        ProcessBuilder pb = new ProcessBuilder(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                ItSupport.python(), script.toString(), runDir.toString()));
+        pb.redirectErrorStream(true).redirectOutput(out.toFile());
+        Process watcher = pb.start();
+        AtomicBoolean rotating = new AtomicBoolean(true);
+        List<String> exposed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread rootWatcher = Thread.ofPlatform().start(() -> {
+            while (rotating.get()) {
+                try (var files = Files.list(runDir)) {
+                    for (Path p : files.toList()) {
+                        String n = p.getFileName().toString();
+                        if (n.startsWith("istio-cni-kubeconfig")) {
+                            String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+                            if (!mode.endsWith("------")) {
+                                exposed.add(n + " " + mode);
+                            }
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // renamed away while listed
+                }
+            }
+        });
+        try {
+            assertTrue(poll(Duration.ofSeconds(10), () -> read(out).contains("WATCHING")), "watcher: " + read(out));
+            for (int i = 0; i < 20; i++) {
+                String token = "rotated-token-" + i;
+                projectServiceAccount("..2026_11_27_00_00_" + String.format("%02d", i), token);
+                assertTrue(poll(Duration.ofSeconds(5), () -> read(runDir.resolve("istio-cni-kubeconfig"))
+                        .contains("token: " + token + "\n")), "rotation " + i + daemon.log());
+            }
+            Thread.sleep(300);
+        } finally {
+            rotating.set(false);
+            rootWatcher.join();
+            watcher.descendants().forEach(ProcessHandle::destroy);
+            watcher.destroy();
+            watcher.waitFor(10, TimeUnit.SECONDS);
+        }
+        List<String> seen = read(out).lines().toList();
+        long denied = seen.stream().filter(l -> l.startsWith("DENIED istio-cni-kubeconfig")).count();
+        List<String> read = seen.stream().filter(l -> l.startsWith("READ ") && l.contains("token")).toList();
+        System.out.printf("InstallerIT: 20 token rotations watched by nobody: %d opens refused, %d tokens read%n",
+                denied, read.size());
+        assertEquals(List.of(), read, "an unprivileged user read a token");
+        assertTrue(denied >= 20, "the watcher saw the temporary files being created:\n" + String.join("\n", seen));
+        assertEquals(List.of(), exposed, "the kubeconfig or a temporary file readable by others");
+    }
+
+    /** Issue 9 section 7: a primary config that is a symbolic link stays one, through install and cleanup. */
+    @Test
+    void aSymlinkedPrimaryConfigStaysALinkThroughInstallAndCleanup() throws Exception {
+        Files.createDirectories(confDir);
+        Path managed = Files.createDirectories(tmp.resolve("managed"));
+        Path real = managed.resolve("ptp.conflist");
+        Files.writeString(real, PTP_CONFLIST);
+        Path link = confDir.resolve("10-ptp.conflist");
+        Files.createSymbolicLink(link, Path.of("../managed/ptp.conflist"));
+        daemon = Daemon.start(this);
+        daemon.awaitReady(Duration.ofSeconds(30));
+        assertTrue(Files.isSymbolicLink(link), "still a link");
+        assertTrue(hasOurEntry(real), "the entry is in the linked file");
+        int exit = daemon.terminate(Duration.ofSeconds(5));
+        assertTrue(exit == 0 || exit == 143, "exit " + exit + daemon.log());
+        assertTrue(Files.isSymbolicLink(link), "still a link after the cleanup");
+        assertEquals(Path.of("../managed/ptp.conflist"), Files.readSymbolicLink(link));
+        assertEquals(PTP_CONFLIST, Files.readString(real), "the user's bytes back");
+        try (var files = Files.list(managed)) {
+            assertEquals(List.of("ptp.conflist"), files.map(p -> p.getFileName().toString()).toList());
+        }
+        assertNoTemporaryFiles();
     }
 
     // ------------------------------------------------------------------------------------------------ helpers

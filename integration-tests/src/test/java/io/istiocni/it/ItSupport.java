@@ -1,5 +1,6 @@
 package io.istiocni.it;
 
+import io.istiocni.testing.HostCapabilities;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,7 +25,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Helpers shared by the integration tests: locating the packaged program and the shared fixtures,
+ * Helpers shared by the integration tests: locating the packaged program,
  * running processes with a timeout, the iptables variants, parsing golden files and normalising
  * {@code iptables-save} output.
  */
@@ -42,18 +43,20 @@ final class ItSupport {
         return Path.of(System.getProperty("istio.cni.executable", "target/istio-cni")).toAbsolutePath();
     }
 
-    /** The shared directory ({@code istio.cni.shared}, fallback {@code ../shared}). */
-    static Path sharedDir() {
-        return Path.of(System.getProperty("istio.cni.shared", "../shared")).toAbsolutePath().normalize();
+    /**
+     * Root and what the scratch namespaces of these tests use ({@code ip netns}, {@code nsenter}, both iptables
+     * variants): skips the test without them, or fails it with {@code CI=true} as root ({@link HostCapabilities}).
+     */
+    static void requireNamespaceTools() {
+        HostCapabilities.requireNetworkNamespaces();
+        HostCapabilities.requireIptables();
     }
 
-    static boolean isRoot() {
-        try {
-            Result r = run(List.of("id", "-u"), null, null, Duration.ofSeconds(10));
-            return r.exit() == 0 && r.stdout().trim().equals("0");
-        } catch (RuntimeException e) {
-            return false;
-        }
+    /** {@link #requireNamespaceTools()} plus what runs the test traffic: python3 under another uid (setpriv). */
+    static void requireTrafficTools() {
+        requireNamespaceTools();
+        HostCapabilities.requireCommand("setpriv", "--version");
+        HostCapabilities.requireCommand(python(), "--version");
     }
 
     /** A python3 that any uid may run (the pyenv shim under /root is not readable for other users). */

@@ -151,6 +151,17 @@ final class Netns implements AutoCloseable {
         return ns;
     }
 
+    /**
+     * The network namespace of a running process (a pod sandbox's, made by a container runtime) under a scratch
+     * name ({@code ip netns attach}), so that every helper here works in it; {@link #close()} removes only the
+     * name and the processes started here, the namespace stays the runtime's.
+     */
+    static Netns attach(long pid) {
+        String n = randomName();
+        ItSupport.runOk("ip", "netns", "attach", n, String.valueOf(pid));
+        return new Netns(n);
+    }
+
     String name() {
         return name;
     }

@@ -3,7 +3,6 @@ package io.istiocni.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,6 +11,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.istiocni.testing.HostCapabilities;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +47,8 @@ class PluginChainIT {
 
     @BeforeEach
     void setUp() throws IOException {
-        assumeTrue(ItSupport.isRoot(), "needs root (network namespaces)");
+        ItSupport.requireTrafficTools();
+        HostCapabilities.requireCniPlugins("ptp", "host-local");
         runDir = Files.createDirectories(tmp.resolve("run"));
         Files.writeString(runDir.resolve("istio-cni-kubeconfig"), kubeconfig(client.getMasterUrl().toString()));
         runtime = new CniRuntime(CniRuntime.pluginDirWithIstioCni(tmp.resolve("bin")), conflist("10.253.0.0/24"));

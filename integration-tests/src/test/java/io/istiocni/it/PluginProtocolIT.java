@@ -3,9 +3,10 @@ package io.istiocni.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.istiocni.testing.Await;
+import io.istiocni.testing.HostCapabilities;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -109,7 +110,8 @@ class PluginProtocolIT {
      */
     @Test
     void apiDownFailsAfterTheBoundedRetryWithoutListening() throws Exception {
-        assumeTrue(ItSupport.isRoot(), "reads other processes' sockets");
+        HostCapabilities.requireRoot("reads other processes' sockets");
+        HostCapabilities.requireCommand("ss", "--version");
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort(); // closed again: connections are refused
@@ -126,11 +128,11 @@ class PluginProtocolIT {
         // inside the retry window: the first failed attempt has been logged (a fixed 3 s could still be JVM start-up
         // on a busy machine, and the check below would then prove nothing)
         Path err = tmp.resolve("err");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!Files.readString(err).contains("(attempt 1 of ")) {
-            assertTrue(p.isAlive() && System.nanoTime() < deadline, "no retry logged:\n" + Files.readString(err));
-            Thread.sleep(20);
-        }
+        Await.until("the plugin logs its first failed attempt", () -> {
+            String logged = InstallerIT.read(err);
+            assertTrue(p.isAlive() || logged.contains("(attempt 1 of "), "plugin ended, no retry logged:\n" + logged);
+            return logged.contains("(attempt 1 of ");
+        });
         String listening = ItSupport.run("ss", "-lntupH").stdout();
         for (ProcessHandle h : List.of(p.toHandle())) {
             List<Long> pids = new ArrayList<>(List.of(h.pid()));
@@ -146,6 +148,27 @@ class PluginProtocolIT {
                 Files.readString(tmp.resolve("out")), Files.readString(tmp.resolve("err"))));
         assertEquals(999, e.get("code").asInt());
         assertTrue(e.get("msg").asText().contains("connection refused"), e.toString());
+    }
+
+    /**
+     * STATUS (CNI 1.1.0, asked by containerd 2.x and CRI-O): error 50 while no kubeconfig is in the run directory
+     * (every ADD would fail), success once one is, with no node agent running.
+     */
+    @Test
+    void statusTellsWhetherAnAddCouldSucceed() throws IOException {
+        Map<String, String> env = Map.of("PATH", "/usr/bin:/bin", "CNI_COMMAND", "STATUS", "CNI_PATH", "/opt/cni/bin");
+        JsonNode e = errorObject(plugin(env, conf("1.1.0", tmp)));
+        assertEquals(50, e.get("code").asInt(), e.toString());
+        assertEquals("plugin not available", e.get("msg").asText());
+        assertTrue(e.get("details").asText().startsWith("failed to createNewK8sClient: "), e.toString());
+
+        Files.writeString(tmp.resolve("istio-cni-kubeconfig"), PluginChainIT.kubeconfig("https://127.0.0.1:1"));
+        ItSupport.Result r = plugin(env, conf("1.1.0", tmp));
+        assertEquals(0, r.exit(), r.describe());
+        assertEquals("", r.stdout());
+
+        JsonNode old = errorObject(plugin(env, conf("1.0.0", tmp)));
+        assertEquals(1, old.get("code").asInt(), "a 1.0.0 list is never asked for its status: " + old);
     }
 
     @Test

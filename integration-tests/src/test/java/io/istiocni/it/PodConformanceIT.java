@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.istiocni.conformance.Fixtures;
 import io.istiocni.it.ItSupport.Result;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,14 +14,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every case of shared/conformance/pod (except status-ports, which its README says to skip):
+ * Every case of the conformance fixtures pod (except status-ports, which its README says to skip):
  * {@code istio-cni iptables --pod NAME.pod.yaml --dry-run} in a clean environment, compared table by table,
  * line by line, as the README describes.
  */
 class PodConformanceIT {
 
     static Path dir() {
-        return ItSupport.sharedDir().resolve("conformance/pod");
+        return Fixtures.dir("pod");
     }
 
     static List<String> cases() {

@@ -16,6 +16,7 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.istiocni.repair.NodeSelectingDispatcher;
+import io.istiocni.testing.Await;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -86,15 +87,13 @@ class RepairIT {
         }
     }
 
-    private static long await(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
-        long start = System.nanoTime();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - start > timeout.toNanos()) {
-                throw new AssertionError(what + " not within " + timeout);
-            }
-            Thread.sleep(2);
+    /** Waits (the tests' one budget, {@link Await#TIMEOUT}); the log is read only when the wait fails. */
+    private long await(BooleanSupplier condition, String what) {
+        try {
+            return Await.until(what, condition);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(what + ": " + e.getMessage() + log(), e);
         }
-        return System.nanoTime() - start;
     }
 
     static String get(int port, String path) {
@@ -140,13 +139,12 @@ class RepairIT {
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         long started = System.nanoTime();
         process = pb.start();
-        long t0 = await(() -> gone("broken-before-start"), Duration.ofSeconds(30), "existing broken pod deleted"
-                + log());
+        long t0 = await(() -> gone("broken-before-start"), "existing broken pod deleted");
         System.out.printf("RepairIT: process start -> existing broken pod deleted: %.0f ms%n", t0 / 1e6);
         create(pod("shop", "broken", NODE, crashLooping("istio-validation", 126, "")));
-        long t = await(() -> gone("broken"), Duration.ofSeconds(30), "broken pod deleted" + log());
+        long t = await(() -> gone("broken"), "broken pod deleted");
         System.out.printf("RepairIT: broken pod created -> deleted by istio-cni repair: %.1f ms%n", t / 1e6);
-        Thread.sleep(300);
+        // one worker, first in first out: "healthy" came with the initial list, so it was reconciled before "broken"
         assertNotNull(client.pods().inNamespace("shop").withName("healthy").get(), log());
         assertNotNull(client.pods().inNamespace("shop").withName("elsewhere").get(), log());
         // counted once the API has answered the delete, a moment after the pod is gone from the store
@@ -154,7 +152,7 @@ class RepairIT {
             String m = get(metricsPort, "/metrics");
             return m != null && m.replace(",}", "}")
                     .contains("istio_cni_repair_pods_repaired_total{result=\"success\",type=\"delete\"} 2.0");
-        }, Duration.ofSeconds(10), "delete counter on /metrics" + log());
+        }, "delete counter on /metrics");
         long stop = System.nanoTime();
         process.destroy();
         assertTrue(process.waitFor(10, TimeUnit.SECONDS), "exit on SIGTERM" + log());
@@ -200,19 +198,19 @@ class RepairIT {
         pb.redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         process = pb.start();
-        await(() -> get(healthPort, "/readyz") != null, Duration.ofSeconds(30), "installer ready" + log());
+        await(() -> get(healthPort, "/readyz") != null, "installer ready");
         create(pod("shop", "broken", NODE, crashLooping("istio-validation", 126, "")));
         long t = await(() -> {
             Pod p = client.pods().inNamespace("shop").withName("broken").get();
             return p.getMetadata().getLabels().containsKey("cni.istio.io/uninitialized");
-        }, Duration.ofSeconds(30), "broken pod labelled" + log());
+        }, "broken pod labelled");
         System.out.printf("RepairIT: installer's in-process controller: broken pod created -> labelled: %.1f ms%n",
                 t / 1e6);
         await(() -> {
             String m = get(metricsPort, "/metrics");
             return m != null && m.replace(",}", "}")
                     .contains("istio_cni_repair_pods_repaired_total{result=\"success\",type=\"label\"} 1.0");
-        }, Duration.ofSeconds(10), "label counter on /metrics" + log());
+        }, "label counter on /metrics");
         process.destroy();
         assertTrue(process.waitFor(10, TimeUnit.SECONDS), "exit on SIGTERM" + log());
         assertTrue(Files.readString(log).contains("cleanup done"), log());

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,7 +37,7 @@ class ValidateIT {
 
     @BeforeEach
     void root() {
-        Assumptions.assumeTrue(ItSupport.isRoot(), "needs root");
+        ItSupport.requireTrafficTools();
     }
 
     /** A pod-like namespace: loopback up and one address on a veth (both ends inside it). */

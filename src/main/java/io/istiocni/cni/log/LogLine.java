@@ -1,13 +1,14 @@
 package io.istiocni.cni.log;
 
+import io.istiocni.json.GoJsonString;
+import io.istiocni.log.LogTime;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 
 /**
  * One log entry as a JSON line: {@code {"time":"2006-01-02T15:04:05.000000Z","level":"info","msg":"...",
- * "pod":"ns/name",...}}. Built by hand (no JSON library to load), escaping as JSON requires.
+ * "pod":"ns/name",...}}. Built by hand (no JSON library to load), with the escaping of zap's JSON encoder that
+ * Istio's log lines have.
  */
 public final class LogLine {
 
@@ -21,7 +22,7 @@ public final class LogLine {
     public static String format(Instant time, LogLevel level, String msg, String... labels) {
         StringBuilder sb = new StringBuilder(96 + (msg == null ? 0 : msg.length()));
         sb.append("{\"time\":\"");
-        time(sb, time);
+        LogTime.append(sb, time);
         sb.append("\",\"level\":\"").append(level.label()).append("\",\"msg\":");
         quote(sb, msg == null ? "" : msg);
         if (labels != null) {
@@ -40,31 +41,6 @@ public final class LogLine {
     }
 
     /** UTC, Go layout {@code 2006-01-02T15:04:05.000000Z} (microseconds). */
-    public static String time(Instant t) {
-        StringBuilder sb = new StringBuilder(27);
-        time(sb, t);
-        return sb.toString();
-    }
-
-    private static void time(StringBuilder sb, Instant t) {
-        LocalDateTime d = LocalDateTime.ofEpochSecond(t.getEpochSecond(), t.getNano(), ZoneOffset.UTC);
-        pad(sb, d.getYear(), 4).append('-');
-        pad(sb, d.getMonthValue(), 2).append('-');
-        pad(sb, d.getDayOfMonth(), 2).append('T');
-        pad(sb, d.getHour(), 2).append(':');
-        pad(sb, d.getMinute(), 2).append(':');
-        pad(sb, d.getSecond(), 2).append('.');
-        pad(sb, d.getNano() / 1000, 6).append('Z');
-    }
-
-    private static StringBuilder pad(StringBuilder sb, int value, int width) {
-        String s = Integer.toString(value);
-        for (int i = s.length(); i < width; i++) {
-            sb.append('0');
-        }
-        return sb.append(s);
-    }
-
     /** A JSON array of JSON strings, one per line (the body of the node agent's {@code POST /log}). */
     public static String array(List<String> lines) {
         int size = 2;
@@ -76,45 +52,13 @@ public final class LogLine {
             if (i > 0) {
                 sb.append(',');
             }
-            quote(sb, lines.get(i));
+            GoJsonString.append(sb, lines.get(i), GoJsonString.Style.ENCODING_JSON); // Go's json.Marshal of []string
         }
         return sb.append(']').toString();
     }
 
-    /** Appends {@code s} as a JSON string; lone surrogates become U+FFFD so the output is valid UTF-8. */
-    public static void quote(StringBuilder sb, String s) {
-        sb.append('"');
-        int n = s.length();
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                case '\u2028', '\u2029' -> sb.append(c == '\u2028' ? "\\u2028" : "\\u2029");
-                default -> {
-                    if (c < 0x20 || c == 0x7f) {
-                        sb.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xf]);
-                    } else if (Character.isHighSurrogate(c)) {
-                        if (i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-                            sb.append(c).append(s.charAt(++i));
-                        } else {
-                            sb.append('\uFFFD');
-                        }
-                    } else if (Character.isLowSurrogate(c)) {
-                        sb.append('\uFFFD');
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
+    /** A value in a log line: zap's escaping, as Istio's JSON log lines have it. */
+    private static void quote(StringBuilder sb, String s) {
+        GoJsonString.append(sb, s, GoJsonString.Style.ZAP);
     }
-
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
 }

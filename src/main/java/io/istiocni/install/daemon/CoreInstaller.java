@@ -17,6 +17,7 @@ import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
@@ -74,6 +75,8 @@ public final class CoreInstaller implements Installer {
     private volatile Set<String> copiedNames;
     /** True while a pass blocks waiting for a config (the loop may interrupt it at once on shutdown). */
     private volatile boolean waitingForConfig;
+    /** Whether the first pass has removed the temporary files an earlier, killed process left behind. */
+    private boolean leftoversRemoved;
     private String lastWaitReason;
     private final Set<String> loggedWarnings = new LinkedHashSet<>();
 
@@ -106,6 +109,10 @@ public final class CoreInstaller implements Installer {
 
     @Override
     public void installOnce() throws InstallException, InterruptedException {
+        if (!leftoversRemoved) {
+            removeOwnLeftovers();
+            leftoversRemoved = true;
+        }
         copyBinaries();
         writeKubeconfig();
         writeConfig();
@@ -146,6 +153,50 @@ public final class CoreInstaller implements Installer {
         }
         if (copiedNames == null) {
             copiedNames = Set.copyOf(copied);
+        }
+        String missing = missingPlugin(sources.containsKey(PLUGIN_BINARY));
+        if (missing != null) {
+            throw new InstallException(Step.COPY_BINARIES, missing);
+        }
+    }
+
+    /**
+     * Ours (issue 9): an entry without the plugin on disk makes every new pod fail ("failed to find plugin"), so the
+     * config step runs only once a runnable {@code istio-cni} is in place in every target bin dir.
+     *
+     * @param inSource whether the source dir has the plugin to copy
+     * @return why the plugin is not in place (one line), or null when it is
+     */
+    private String missingPlugin(boolean inSource) {
+        for (Path dir : binTargets) {
+            String why = notRunnable(dir.resolve(PLUGIN_BINARY));
+            if (why != null) {
+                String cause = !inSource ? "CNI_BIN_SOURCE_DIR " + s.cniBinSourceDir() + " has no " + PLUGIN_BINARY
+                        + " to copy" : s.skipCniBinaries().contains(PLUGIN_BINARY) ? PLUGIN_BINARY
+                        + " is in SKIP_CNI_BINARIES" : why;
+                return "no runnable " + PLUGIN_BINARY + " plugin in " + dir + ": " + cause
+                        + "; the istio-cni entry is not inserted until it is in place";
+            }
+        }
+        return null;
+    }
+
+    /** Why {@code file} cannot be executed by the container runtime, or null when it can. */
+    private static String notRunnable(Path file) {
+        try {
+            if (!Files.isRegularFile(file)) {
+                return Files.exists(file, LinkOption.NOFOLLOW_LINKS) ? file + " is not a regular file"
+                        : file + " does not exist";
+            }
+            if ((AtomicFiles.modeOf(file, 0) & 0111) == 0) {
+                return file + " is not executable";
+            }
+            if (Files.size(file) == 0) {
+                return file + " is empty";
+            }
+            return null;
+        } catch (IOException e) {
+            return "cannot read " + file + ": " + describe(e);
         }
     }
 
@@ -231,12 +282,19 @@ public final class CoreInstaller implements Installer {
             if (isCurrent(kubeconfig, content.getBytes(StandardCharsets.UTF_8), s.kubeconfigMode())) {
                 return;
             }
-            Files.createDirectories(runDir);
+            createRunDirectory(runDir);
             AtomicFiles.write(kubeconfig, content.getBytes(StandardCharsets.UTF_8), s.kubeconfigMode());
             LOG.infof("wrote kubeconfig %s", kubeconfig);
             LOG.debugf("kubeconfig:\n%s", PluginKubeconfig.redacted(content));
         } catch (IOException e) {
             throw new InstallException(Step.CREATE_KUBECONFIG, "cannot write " + kubeconfig + ": " + describe(e), e);
+        }
+    }
+
+    /** The run dir (install.md 2): created {@code 0755}; write access for group or others is taken away. */
+    static void createRunDirectory(Path runDir) throws IOException {
+        if (AtomicFiles.createDirectory(runDir)) {
+            LOG.warnf("the run directory %s was writable by group or others: made writable by its owner only", runDir);
         }
     }
 
@@ -322,9 +380,15 @@ public final class CoreInstaller implements Installer {
             boolean same = ins.renameTo() == null && Arrays.equals(files.get(ins.fileName()), ins.bytes());
             if (!same) {
                 beforeInsertion = ins.renameTo() == null ? files.get(ins.fileName()) : null;
-                AtomicFiles.replace(file, ins.bytes(), s.cniConfGroupRead() ? 0640 : 0600);
-                if (ins.renameTo() != null) {
+                int fallbackMode = s.cniConfGroupRead() ? 0640 : 0600;
+                if (ins.renameTo() == null) {
+                    AtomicFiles.replace(file, ins.bytes(), fallbackMode);
+                } else if (Files.isSymbolicLink(file)) {
+                    // the link stays a link: the list goes into the linked file, then the link is renamed
+                    AtomicFiles.replace(file, ins.bytes(), fallbackMode);
                     AtomicFiles.rename(file, confDir.resolve(ins.renameTo()));
+                } else {
+                    convert(file, confDir.resolve(ins.renameTo()), ins.bytes(), fallbackMode);
                 }
                 LOG.infof("inserted the istio-cni entry into %s", confDir.resolve(ins.finalName()));
             }
@@ -340,6 +404,19 @@ public final class CoreInstaller implements Installer {
             throw new InstallException(Step.CREATE_CNI_CONFIG, "cannot write " + file + ": " + describe(e)
                     + binDirHint(e), e);
         }
+    }
+
+    /**
+     * install.md 7.2: the list is written as {@code X.conflist} (with the mode of {@code X.conf}) before {@code X.conf}
+     * goes, so that a process killed in between leaves the user's {@code X.conf} as it was, first in libcni's order,
+     * never a list in a {@code .conf} file (which the runtime cannot read).
+     */
+    private static void convert(Path conf, Path list, byte[] content, int fallbackMode) throws IOException {
+        if (!Files.exists(conf)) {
+            throw new NoSuchFileException(conf.toString(), null, "removed during configuration");
+        }
+        AtomicFiles.write(list, content, AtomicFiles.modeOf(conf, fallbackMode));
+        Files.deleteIfExists(conf);
     }
 
     /**
@@ -390,10 +467,10 @@ public final class CoreInstaller implements Installer {
             if (Files.isDirectory(runDir)) {
                 w.add(runDir, InstallSettings.KUBECONFIG_FILE::equals);
             }
-            Set<String> names = copiedNames == null ? Set.of(PLUGIN_BINARY) : copiedNames;
+            Set<String> names = copiedNames == null ? Set.of() : copiedNames;
             for (Path dir : binTargets) {
                 if (Files.isDirectory(dir)) {
-                    w.add(dir, names::contains);
+                    w.add(dir, n -> n.equals(PLUGIN_BINARY) || names.contains(n));
                 }
             }
             return w;
@@ -475,6 +552,11 @@ public final class CoreInstaller implements Installer {
             return false;
         }
         for (Path dir : binTargets) {
+            if (notRunnable(dir.resolve(PLUGIN_BINARY)) != null) {
+                return false;
+            }
+        }
+        for (Path dir : binTargets) {
             for (String n : names) {
                 if (!Files.isRegularFile(dir.resolve(n))) {
                     return false;
@@ -553,8 +635,23 @@ public final class CoreInstaller implements Installer {
                 failures.add("cannot remove " + bin + ": " + describe(e));
             }
         }
+        removeOwnLeftovers();
         if (!failures.isEmpty()) {
             throw new IOException(String.join("; ", failures));
+        }
+    }
+
+    /**
+     * install.md 7.5: no temporary file may be left behind, also not by a process killed in the middle of a write.
+     * Only our own temporary files ({@link AtomicFiles#isOwnTemporary}) in the dirs we write, nothing of the user's.
+     */
+    private void removeOwnLeftovers() {
+        List<Path> dirs = new ArrayList<>(List.of(confDir, runDir));
+        dirs.addAll(binTargets);
+        for (Path dir : dirs) {
+            for (Path p : AtomicFiles.removeOwnLeftovers(dir, null)) {
+                LOG.infof("removed %s, left behind by an interrupted write", p);
+            }
         }
     }
 

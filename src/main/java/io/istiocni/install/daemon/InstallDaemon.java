@@ -1,6 +1,9 @@
 package io.istiocni.install.daemon;
 
-import io.istiocni.cli.VersionCommand;
+import io.istiocni.daemon.DaemonPorts;
+import io.istiocni.daemon.InstallState;
+import io.istiocni.daemon.ProbeServers;
+import io.istiocni.version.Version;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -80,7 +83,7 @@ public class InstallDaemon {
     }
 
     /** install.md 4 step 2: the first line, before the settings are logged. */
-    static void logStart(DaemonPorts ports) {
+    public static void logStart(DaemonPorts ports) {
         LOG.infof("istio-cni %s install: health port %d, monitoring port %d", version(), ports.health(),
                 ports.monitoring());
     }
@@ -156,7 +159,7 @@ public class InstallDaemon {
 
     private static String version() {
         try {
-            return VersionCommand.version();
+            return Version.current();
         } catch (RuntimeException | LinkageError e) {
             return "unknown";
         }

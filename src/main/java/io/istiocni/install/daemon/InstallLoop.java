@@ -1,5 +1,6 @@
 package io.istiocni.install.daemon;
 
+import io.istiocni.daemon.InstallState;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;

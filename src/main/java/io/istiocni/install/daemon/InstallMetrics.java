@@ -1,5 +1,6 @@
 package io.istiocni.install.daemon;
 
+import io.istiocni.daemon.InstallState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -4,7 +4,7 @@ import io.istiocni.install.InstallSettings;
 
 /**
  * Builds the {@link Installer} from the settings of {@code istio-cni install} (install.md 3): the place where the
- * config-merging core plugs in ({@link InstallCommand#factory}).
+ * config-merging core plugs in ({@code cli.InstallCommand#factory}).
  */
 @FunctionalInterface
 public interface InstallerFactory {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.istiocni.install.InstallSettings;
+import io.istiocni.testing.Await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -157,6 +158,7 @@ class CoreInstallerTest {
     void legacyBinarySettings() throws Exception {
         Files.writeString(conf.resolve("10-ptp.conflist"), PTP);
         Files.writeString(bin.resolve("istio-cni"), "old");
+        Files.setPosixFilePermissions(bin.resolve("istio-cni"), PosixFilePermissions.fromString("rwxr-xr-x"));
         installer("UPDATE_CNI_BINARIES", "false", "SKIP_CNI_BINARIES", "other-tool").installOnce();
         assertEquals("old", Files.readString(bin.resolve("istio-cni")));
         assertFalse(Files.exists(bin.resolve("other-tool")));
@@ -184,14 +186,10 @@ class CoreInstallerTest {
                 i.installOnce();
                 return null;
             });
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (!i.isWaiting() && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertTrue(i.isWaiting());
+            Await.until("the installer waits for a config", i::isWaiting);
             Files.writeString(conf.resolve("10-ptp.conflist"), PTP);
             long t0 = System.nanoTime();
-            pass.get(3, TimeUnit.SECONDS);
+            pass.get(Await.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(2).toNanos(), "woken by the watch, not the re-check");
             assertTrue(i.stillInstalled());
 
@@ -200,9 +198,7 @@ class CoreInstallerTest {
                 waiting.installOnce();
                 return null;
             });
-            while (!waiting.isWaiting()) {
-                Thread.sleep(10);
-            }
+            Await.until("the second installer waits for its named config", waiting::isWaiting);
             pool.shutdownNow();
             assertTrue(pool.awaitTermination(2, TimeUnit.SECONDS), "the wait responds to an interrupt");
             assertTrue(blocked.isDone());

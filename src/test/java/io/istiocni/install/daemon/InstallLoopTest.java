@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.istiocni.testing.Await;
+import io.istiocni.daemon.InstallState;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
@@ -93,7 +95,7 @@ class InstallLoopTest {
         Scripted installer = new Scripted(5);
         InstallLoop loop = loop(installer);
         Thread t = Thread.ofPlatform().start(loop);
-        assertTrue(installer.blockedInstalled.await(5, TimeUnit.SECONDS));
+        assertTrue(installer.blockedInstalled.await(Await.TIMEOUT.toSeconds(), TimeUnit.SECONDS));
 
         // back-off 1, 2, 4, 5, 5 s after the failures; then the throttle's 1 s before the pass after the change
         assertEquals(List.of(secs(1), secs(2), secs(4), secs(5), secs(5), secs(1)), sleeps);
@@ -107,7 +109,7 @@ class InstallLoopTest {
         assertFalse(installer.readyAtPass.contains(true));
 
         assertTrue(loop.stop(Duration.ofSeconds(2)), "a waiting loop stops at once");
-        t.join(2000);
+        t.join(Await.TIMEOUT);
         assertFalse(t.isAlive());
         assertFalse(state.isReady());
         assertEquals(0.0, registry.get(InstallMetrics.READY).gauge().value());
@@ -151,11 +153,9 @@ class InstallLoopTest {
         };
         InstallLoop loop = loop(failing);
         Thread t = Thread.ofPlatform().start(loop);
-        while (passes.get() < 4) {
-            Thread.sleep(1);
-        }
+        Await.until("four failed passes", () -> passes.get() >= 4);
         loop.stop(Duration.ofSeconds(2));
-        t.join(2000);
+        t.join(Await.TIMEOUT);
         assertFalse(t.isAlive());
         // the change ends each wait after 100 ms; the throttle then waits the rest of the second since the last pass
         assertEquals(secs(1), waits.get(0));

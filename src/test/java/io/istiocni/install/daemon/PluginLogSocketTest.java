@@ -69,6 +69,8 @@ class PluginLogSocketTest {
     void aStaleSocketFileIsReplacedAndCloseRemovesIt() throws Exception {
         Files.writeString(runDir.resolve("log.sock"), "left over by a crashed agent");
         start();
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(runDir.resolve("log.sock"))), "no other user may write into our log");
         assertEquals(200, post("POST", "/log", "[\"{\\\"level\\\":\\\"info\\\",\\\"msg\\\":\\\"hi\\\"}\"]", false));
         socket.close();
         socket = null;
