@@ -57,7 +57,8 @@ public class RepairService {
             throw new IllegalArgumentException("repair: cannot build the Kubernetes client: "
                     + RepairController.message(e));
         }
-        InPlaceRepair inPlace = repair.repairPods() ? InPlaceRepair.forHost(repair.hostProcPath(), repair.hostNetnsPaths()) : null;
+        InPlaceRepair inPlace = repair.repairPods()
+                ? InPlaceRepair.forHost(repair.hostProcPath(), repair.hostNetnsPaths()) : null;
         RepairController c = new RepairController(kube, repair, inPlace, new RepairMetrics(registry), shared);
         c.start();
         controller = c;

@@ -85,8 +85,8 @@ class PodRedirectTest {
         return new PodRedirect(log, kc -> (namespace, name) -> {
             fetched.add(namespace + "/" + name);
             return podJson;
-        }, CaptureBackends.of(new IptablesBackend(new RuleApplier(path -> fake))), new io.istiocni.cni.agent.PodSetupClient(Duration.ofMillis(500),
-                Duration.ofSeconds(5)), true);
+        }, CaptureBackends.of(new IptablesBackend(new RuleApplier(path -> fake))),
+                new io.istiocni.cni.agent.PodSetupClient(Duration.ofMillis(500), Duration.ofSeconds(5)), true);
     }
 
     /** A node agent on {@code <dir>/pod.sock} answering every request with {@code body}; returns the requests seen. */
@@ -162,9 +162,32 @@ class PodRedirectTest {
     void theAgentSideReadsTheKubeconfigAsThePluginDoes() throws Exception {
         Files.delete(dir.resolve("istio-cni-kubeconfig"));
         CniException e = assertThrows(CniException.class, () -> new AgentPodSetup(
-                new PrintStream(OutputStream.nullOutputStream()), CaptureBackends.of(new IptablesBackend(new RuleApplier(path -> null))))
+                new PrintStream(OutputStream.nullOutputStream()),
+                CaptureBackends.of(new IptablesBackend(new RuleApplier(path -> null))))
                 .run("ADD", request("", "shop", "web-1", "/proc/self/ns/net"), SIDECAR));
         assertTrue(e.getMessage().startsWith("failed to createNewK8sClient: "), e.getMessage());
+    }
+
+    /**
+     * The node agent passes the conf's native_nftables into the same pipeline: the backend is chosen there, so the
+     * agent side ends exactly as the plugin's in-process ADD (today: nftables refused; with its backend: its rules).
+     */
+    @Test
+    void theAgentSideChoosesTheBackendFromTheConfAsThePluginDoes() throws Exception {
+        podJson = SIDECAR;
+        AddRequest nft = request(",\"native_nftables\":true", "shop", "web-1", "/proc/self/ns/net");
+        CniException inProcess = assertThrows(CniException.class, () -> handler().add(nft));
+        List<List<String>> agentCommands = new java.util.ArrayList<>();
+        CniException agentSide = assertThrows(CniException.class, () -> new AgentPodSetup(
+                new PrintStream(OutputStream.nullOutputStream()),
+                CaptureBackends.of(new IptablesBackend(new RuleApplier(path -> (argv, env, in) -> {
+                    agentCommands.add(argv);
+                    return new CommandRunner.Result(1, "", "");
+                })))).run("ADD", nft, SIDECAR));
+        assertEquals(inProcess.getMessage(), agentSide.getMessage());
+        assertEquals(inProcess.code(), agentSide.code());
+        assertEquals(CaptureBackends.NFTABLES_UNSUPPORTED, agentSide.getMessage());
+        assertTrue(agentCommands.isEmpty(), "no iptables command for an nftables conf: " + agentCommands);
     }
 
     AddRequest request(String extraConf, String namespace, String name, String netns) throws Exception {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.istiocni.testing.Await;
 import io.istiocni.testing.HostCapabilities;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -37,7 +38,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -189,7 +189,9 @@ class AgentPathIT {
             // the pod is not in the API yet: the agent retries its GET, and is killed meanwhile
             Future<CniRuntime.ChainResult> add = pool.submit(() -> runtime.add("c-late-0", pod.path(),
                     cniArgs("shop", "late-0", "uid-late")));
-            Thread.sleep(3000); // the plugin started, asked, and waits for the agent, which retries its GET
+            // the plugin asked and waits for the agent, which retries its GET (its debug line says so)
+            Await.until("the agent retrying the pod's GET",
+                    () -> read(agentLog).contains("failed to get pod shop/late-0 (attempt 1, retrying)"));
             agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             create(sidecarPod("shop", "late-0", "uid-late"));
             CniRuntime.ChainResult r = add.get(110, TimeUnit.SECONDS);
@@ -316,14 +318,16 @@ class AgentPathIT {
         env.put("EXCLUDE_NAMESPACES", "kube-system");
         env.put("HOST_PROC_PATH", "/proc");
         agentLog = tmp.resolve("agent.log");
-        ProcessBuilder pb = new ProcessBuilder(List.of(ItSupport.executable().toString(), "install"));
+        ProcessBuilder pb = new ProcessBuilder(List.of(ItSupport.executable().toString(), "install",
+                "--log_output_level=default:info,cni-agent:debug"));
         pb.environment().clear();
         pb.environment().putAll(ItSupport.cleanEnv(env));
         pb.redirectErrorStream(true).redirectOutput(agentLog.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         agent = pb.start();
-        assertTrue(poll(Duration.ofSeconds(60), () -> status("/readyz") == 200 || !agent.isAlive()) && agent.isAlive(),
-                "agent not ready" + log());
+        Await.await("the agent ready or gone").atMost(Duration.ofSeconds(60))
+                .until(() -> status("/readyz") == 200 || !agent.isAlive());
+        assertTrue(agent.isAlive(), "agent not ready" + log());
         assertTrue(Files.exists(runDir.resolve("pod.sock")), "no pod.sock" + log());
     }
 
@@ -338,8 +342,8 @@ class AgentPathIT {
     }
 
     private void awaitCached(int n) throws InterruptedException {
-        assertTrue(poll(Duration.ofSeconds(30), () -> metric("istio_cni_pod_setup_cached_pods") >= n),
-                "the agent's cache did not get " + n + " pods" + metrics() + log());
+        Await.until("the agent's cache to get " + n + " pods",
+                () -> metric("istio_cni_pod_setup_cached_pods") >= n);
     }
 
     private double metric(String name) {
@@ -464,17 +468,6 @@ class AgentPathIT {
         } catch (IOException e) {
             return "";
         }
-    }
-
-    static boolean poll(Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return condition.getAsBoolean();
     }
 
     static int freePort() throws IOException {

@@ -9,9 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.istiocni.cni.AddRequest;
 import io.istiocni.cni.CniException;
-import io.istiocni.cni.agent.PodSetupClient;
-import io.istiocni.cni.agent.PodSetupProtocol;
-import io.istiocni.cni.agent.PodSetupProtocolTest;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
