@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.jboss.logging.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -42,6 +43,8 @@ import picocli.CommandLine.Unmatched;
         description = "Node daemon: install the istio-cni plugin and its config on this node, keep them installed, "
                 + "report readiness on :8000/readyz and metrics on :15014/metrics, clean up on SIGTERM.")
 public class InstallCommand implements Callable<Integer> {
+
+    private static final Logger LOG = Logger.getLogger("cni-agent");
 
     /** Where the install core plugs in (replaceable in tests). */
     public static volatile InstallerFactory factory = CoreInstaller::create;
@@ -95,8 +98,13 @@ public class InstallCommand implements Callable<Integer> {
         // issue 10 first: its node pod informer is the one the repair controller shares
         return arc.instance(InstallDaemon.class).get().run(ports, installer, Path.of(settings.cniAgentRunDir()),
                 () -> {
-                    podSetup.start(Path.of(settings.cniAgentRunDir()), repairSettings.nodeName(),
-                            repairSettings.hostProcPath(), PluginLogSocket::relogToDaemonLog);
+                    if (settings.podSetupSocket()) {
+                        podSetup.start(Path.of(settings.cniAgentRunDir()), repairSettings.nodeName(),
+                                repairSettings.hostProcPath(), PluginLogSocket::relogToDaemonLog);
+                    } else {
+                        LOG.info("pod set-up socket off (POD_SETUP_SOCKET=false): plugins set their pods up"
+                                + " in-process");
+                    }
                     repair.startInInstaller(repairSettings, podSetup.nodePods());
                 });
     }

@@ -179,6 +179,20 @@ class AgentPathIT {
         assertTrue(second.execOk("iptables-save", "-t", "nat").stdout().contains("-A ISTIO_OUTPUT -j ISTIO_REDIRECT"));
     }
 
+    /** The operator's switch: POD_SETUP_SOCKET=false, the installer serves no pod.sock, every plugin works alone. */
+    @Test
+    void withThePodSetupSocketOffEveryPodIsSetUpInProcess() throws Exception {
+        startAgent(false);
+        assertTrue(log().contains("pod set-up socket off (POD_SETUP_SOCKET=false)"), log());
+        create(sidecarPod("shop", "off-0", "uid-off-0"));
+        Netns pod = newNamespace();
+        CniRuntime.ChainResult add = runtime.add("c-off-0", pod.path(), cniArgs("shop", "off-0", "uid-off-0"));
+        assertTrue(add.ok(), () -> "ADD failed in " + add.failedPlugin() + ":\n" + add.failure().describe() + log());
+        assertTrue(pluginLog().contains("path\":\"in-process"), pluginLog());
+        assertFalse(pluginLog().contains("by the node agent"), pluginLog());
+        assertTrue(pod.execOk("iptables-save", "-t", "nat").stdout().contains("-A ISTIO_OUTPUT -j ISTIO_REDIRECT"));
+    }
+
     @Test
     void anAgentKilledDuringTheRequestLeavesThePodToThePlugin() throws Exception {
         startAgent();
@@ -289,6 +303,10 @@ class AgentPathIT {
     }
 
     private void startAgent() throws Exception {
+        startAgent(true);
+    }
+
+    private void startAgent(boolean podSetupSocket) throws Exception {
         Path saDir = Files.createDirectories(tmp.resolve("serviceaccount"));
         Files.writeString(saDir.resolve("token"), "test-token");
         Files.writeString(saDir.resolve("ca.crt"), InstallerIT.CA);
@@ -317,6 +335,7 @@ class AgentPathIT {
         env.put("POD_NAMESPACE", "istio-system");
         env.put("EXCLUDE_NAMESPACES", "kube-system");
         env.put("HOST_PROC_PATH", "/proc");
+        env.put("POD_SETUP_SOCKET", String.valueOf(podSetupSocket));
         agentLog = tmp.resolve("agent.log");
         ProcessBuilder pb = new ProcessBuilder(List.of(ItSupport.executable().toString(), "install",
                 "--log_output_level=default:info,cni-agent:debug"));
@@ -328,7 +347,7 @@ class AgentPathIT {
         Await.await("the agent ready or gone").atMost(Duration.ofSeconds(60))
                 .until(() -> status("/readyz") == 200 || !agent.isAlive());
         assertTrue(agent.isAlive(), "agent not ready" + log());
-        assertTrue(Files.exists(runDir.resolve("pod.sock")), "no pod.sock" + log());
+        assertEquals(podSetupSocket, Files.exists(runDir.resolve("pod.sock")), "pod.sock served: " + log());
     }
 
     private void writeKubeconfig() throws IOException {
