@@ -62,6 +62,10 @@ spec:
     - containerPort: 8080
   - name: istio-proxy
     image: proxyv2
+    # the injector turns proxyMetadata into the proxy's env, and the capture settings read it there
+    env:
+    - name: ISTIO_META_DNS_CAPTURE
+      value: "true"
     securityContext:
       runAsUser: 1337
       runAsGroup: 1337

@@ -26,8 +26,9 @@ import org.junit.jupiter.api.Test;
  *   Main (io.istiocni)
  *   cli                                   one thin command per mode: parse, call the mode's core, exit code
  *   cni install repair validation capture daemon          the modes' cores (apart from each other, see MODE_USES)
- *   iptables netns kube version nftables rules.nft redirect log    edges: namespaces, processes, API, the pod pipeline's
- *                                         apply step, the daemons' log handler and Istio's log time layout
+ *   iptables netns kube version nftables rules.nft redirect log localhttp   edges: namespaces, processes, API,
+ *                                         the pod pipeline's apply step, the daemons' log handler and Istio's log
+ *                                         time layout, the local sockets' HTTP request reader
  *   pod                                   pod manifest to settings and plan (pure)
  *   rules                                 settings to rules (pure)
  *   json                                  Jackson tree and parse-error helpers, used by every layer that reads JSON
@@ -64,7 +65,7 @@ class ArchitectureTest {
                 .layer("Commands").definedBy(ROOT + ".cli..")
                 .layer("Modes").definedBy(packages("cni", "install", "repair", "validation", "capture", "daemon"))
                 .layer("Edges").definedBy(packages("iptables", "netns", "kube", "version", "nftables", "rules.nft",
-                        "redirect", "log"))
+                        "localhttp", "redirect", "log"))
                 .layer("Pod").definedBy(ROOT + ".pod..")
                 .layer("Rules").definedBy(ROOT + ".rules")
                 .layer("Json").definedBy(ROOT + ".json..")

@@ -1,5 +1,6 @@
 package io.istiocni.cli;
 
+import io.istiocni.cni.agent.PodSetupService;
 import io.istiocni.daemon.DaemonPorts;
 import io.istiocni.daemon.DaemonSettings;
 import io.istiocni.daemon.ProbeServers;
@@ -8,6 +9,7 @@ import io.istiocni.install.daemon.CoreInstaller;
 import io.istiocni.install.daemon.InstallDaemon;
 import io.istiocni.install.daemon.Installer;
 import io.istiocni.install.daemon.InstallerFactory;
+import io.istiocni.install.daemon.PluginLogSocket;
 import io.istiocni.log.DaemonLog;
 import io.istiocni.repair.RepairService;
 import io.istiocni.repair.RepairSettings;
@@ -20,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.jboss.logging.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -30,7 +33,8 @@ import picocli.CommandLine.Unmatched;
  * Quarkus application (Main.DAEMON_MODES): the settings are read here, after the boot, so the listeners are started
  * by {@link ProbeServers} rather than by Quarkus's own HTTP server.
  *
- * <p>This command composes the installer and the repair controller (the two never import each other).
+ * <p>This command composes the installer, the repair controller and the node agent's pod set-up socket (issue 10;
+ * the three never import each other).
  *
  * <p>The arguments are not parsed by picocli: every word goes to the parser of {@link #SETTINGS} (the settings of
  * install.md 3, unknown flags being its usage error), the one source of the installer's settings and the ports.
@@ -39,6 +43,8 @@ import picocli.CommandLine.Unmatched;
         description = "Node daemon: install the istio-cni plugin and its config on this node, keep them installed, "
                 + "report readiness on :8000/readyz and metrics on :15014/metrics, clean up on SIGTERM.")
 public class InstallCommand implements Callable<Integer> {
+
+    private static final Logger LOG = Logger.getLogger("cni-agent");
 
     /** Where the install core plugs in (replaceable in tests). */
     public static volatile InstallerFactory factory = CoreInstaller::create;
@@ -88,8 +94,19 @@ public class InstallCommand implements Callable<Integer> {
             return 1;
         }
         RepairService repair = arc.instance(RepairService.class).get();
-        // install.md 4 step 7 (after the servers, before the loop; never fatal)
+        PodSetupService podSetup = arc.instance(PodSetupService.class).get();
+        // install.md 4 step 7 (after the servers, before the loop; never fatal), with the pod set-up socket of
+        // issue 10 first: its node pod informer is the one the repair controller shares
         return arc.instance(InstallDaemon.class).get().run(ports, installer, Path.of(settings.cniAgentRunDir()),
-                () -> repair.startInInstaller(repairSettings));
+                () -> {
+                    if (settings.podSetupSocket()) {
+                        podSetup.start(Path.of(settings.cniAgentRunDir()), repairSettings.nodeName(),
+                                repairSettings.hostProcPath(), PluginLogSocket::relogToDaemonLog);
+                    } else {
+                        LOG.info("pod set-up socket off (POD_SETUP_SOCKET=false): plugins set their pods up"
+                                + " in-process");
+                    }
+                    repair.startInInstaller(repairSettings, podSetup.nodePods());
+                });
     }
 }

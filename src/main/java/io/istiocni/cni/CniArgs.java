@@ -70,7 +70,7 @@ public record CniArgs(String podName, String podNamespace, String podInfraContai
     }
 
     /** {@link #parse} with its failure as error 999 {@code failed to load args: <reason>}. */
-    static CniArgs load(String args) throws CniException {
+    public static CniArgs load(String args) throws CniException {
         try {
             return parse(args);
         } catch (IllegalArgumentException e) {

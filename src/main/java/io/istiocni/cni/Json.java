@@ -17,13 +17,13 @@ import java.util.Map;
  * <p>Output values are {@link Map} (insertion order kept), {@link List}, {@link String}, {@link Number} and
  * {@link Boolean}.
  */
-final class Json {
+public final class Json {
 
     private Json() {
     }
 
     /** Parses one JSON value filling the whole input (white space around it allowed). */
-    static JsonNode parse(byte[] data) {
+    public static JsonNode parse(byte[] data) {
         try {
             return JsonTrees.parse(data, JsonTrees.Fractions.DOUBLE, JsonTrees.RepeatedKeys.FIRST_PLACE);
         } catch (JsonProcessingException e) {
@@ -37,7 +37,7 @@ final class Json {
      * The value of {@code name} in {@code object} as Go's decoder finds it for a struct field: the exactly matching
      * key, otherwise a key equal ignoring case (the last such key). JSON {@code null} counts as absent: returns null.
      */
-    static JsonNode field(JsonNode object, String name) {
+    public static JsonNode field(JsonNode object, String name) {
         if (object == null || !object.isObject()) {
             return null;
         }
@@ -75,7 +75,7 @@ final class Json {
     }
 
     /** Go's {@code Marshal(v)}: compact, no trailing newline. */
-    static String compact(Object value) {
+    public static String compact(Object value) {
         StringBuilder sb = new StringBuilder(128);
         write(sb, value, 0, false);
         return sb.toString();

@@ -1,5 +1,7 @@
 package io.istiocni.cni;
 
+import io.istiocni.cni.agent.PodSetupClient;
+import io.istiocni.cni.agent.PodSetupProtocol;
 import io.istiocni.cni.log.LogLevel;
 import io.istiocni.cni.log.PluginLog;
 import io.istiocni.iptables.ApplyException;
@@ -39,23 +41,54 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
 
     static final String AGENT_POD_PREFIX = "istio-cni-node-";
 
+    /**
+     * How long the plugin waits for the node agent's answer before doing the work itself (issue 10): the agent's
+     * slot wait and work bound (30 s + 45 s) and a margin, inside the run's 100 s deadline. A crashed agent is
+     * noticed at once (refused or closed connection), not after this.
+     */
+    static final java.time.Duration AGENT_ANSWER_BOUND = java.time.Duration.ofSeconds(85);
+
     private final PluginLog log;
     private final Function<Kubeconfig, PodSource> pods;
     private final CaptureBackends backends;
+    /** Asked first (issue 10); null: never (tests, and the agent's own use of this class). */
+    private final PodSetupClient agent;
+    /** False in the node agent: its log goes to the agent's log, not to the plugin's file and socket. */
+    private final boolean pluginLogFiles;
+    private boolean logConfigured;
 
-    /** The production wiring: stderr/file/socket logging, the API server from the kubeconfig, tools as processes. */
+    /**
+     * The production wiring: stderr/file/socket logging, the node agent asked first, else the API server from the
+     * kubeconfig and tools as processes.
+     */
     public PodRedirect() {
-        this(new PluginLog(), null);
+        this(new PluginLog(), null, agentClient(), true);
     }
 
     /** The production wiring with the log's stderr sink replaced (the AOT training run discards it). */
     public PodRedirect(PrintStream logSink) {
-        this(new PluginLog(logSink, Clock.systemUTC(), PluginLog.MAX_FILE_BYTES, PluginLog.SOCKET_TIMEOUT), null);
+        this(new PluginLog(logSink, Clock.systemUTC(), PluginLog.MAX_FILE_BYTES, PluginLog.SOCKET_TIMEOUT), null,
+                agentClient(), true);
     }
 
     /** Tools as processes; the backends' warnings (nftables.md 7.4) go to the plugin's log. */
-    private PodRedirect(PluginLog log, Function<Kubeconfig, PodSource> pods) {
-        this(log, pods, CaptureBackends.processes(w -> log.warn(w)));
+    private PodRedirect(PluginLog log, Function<Kubeconfig, PodSource> pods, PodSetupClient agent,
+            boolean pluginLogFiles) {
+        this(log, pods, CaptureBackends.processes(w -> log.warn(w)), agent, pluginLogFiles);
+    }
+
+    /**
+     * The node agent's use (issue 10, through {@link AgentPodSetup}): the pod from {@code pods}, the agent's
+     * long-lived backends (what they learnt about the node kept from pod to pod), the log to {@code logSink} only,
+     * never asking an agent.
+     */
+    PodRedirect(PrintStream logSink, PodSource pods, CaptureBackends backends) {
+        this(new PluginLog(logSink, Clock.systemUTC(), PluginLog.MAX_FILE_BYTES, PluginLog.SOCKET_TIMEOUT),
+                kubeconfig -> pods, backends, null, false);
+    }
+
+    private static PodSetupClient agentClient() {
+        return new PodSetupClient(PodSetupClient.CONNECT_BOUND, AGENT_ANSWER_BOUND);
     }
 
     /**
@@ -63,9 +96,16 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
      *             retry, logging failed attempts to {@code log}
      */
     PodRedirect(PluginLog log, Function<Kubeconfig, PodSource> pods, CaptureBackends backends) {
+        this(log, pods, backends, null, true);
+    }
+
+    PodRedirect(PluginLog log, Function<Kubeconfig, PodSource> pods, CaptureBackends backends,
+            PodSetupClient agent, boolean pluginLogFiles) {
         this.log = log;
         this.pods = pods;
         this.backends = backends;
+        this.agent = agent;
+        this.pluginLogFiles = pluginLogFiles;
     }
 
     @Override
@@ -83,7 +123,7 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
         try {
             ApplyOutcome outcome = prepared.step().apply(prepared.plan(), request.netns());
             log.info(backend.name() + (outcome == ApplyOutcome.ALREADY_IN_PLACE ? " rules already in place"
-                    : " rules programmed"), labels(request));
+                    : " rules programmed"), served(request));
         } catch (ApplyException e) {
             throw CniException.internal(e.getMessage());
         }
@@ -148,14 +188,23 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
                 && namespace.equals(conf.podNamespace())) {
             return null; // the node agent's own pod: it writes the kubeconfig, so it must start without one
         }
+        // Issue 10: a pod the plugin would fetch is asked of the node agent first, before the kubeconfig is read:
+        // the agent reads the same file and fails the same way without it (7.3), and the plugin saves the YAML
+        // reader's start-up. Pods that need no fetch keep the order of section 7 (the kubeconfig blocks them too).
+        boolean fetched = !name.isEmpty() && !namespace.isEmpty() && !conf.excludeNamespaces().contains(namespace);
+        if (agent != null && fetched) {
+            configureLog(conf);
+            if (servedByAgent(command, request)) {
+                return null;
+            }
+        }
         Kubeconfig kubeconfig;
         try {
             kubeconfig = Kubeconfig.load(Path.of(conf.kubeconfigPath()));
         } catch (KubeconfigException | RuntimeException e) {
             throw CniException.internal("failed to createNewK8sClient: " + e.getMessage());
         }
-        log.configure(conf.logLevel(), pathOrNull(conf.logDir()), pathOrNull(conf.logSocketPath()));
-        conf.warnings().forEach(w -> log.warn(w));
+        configureLog(conf);
         log.debug(command + " config", "netns", request.netns(), "if", request.ifName(), "container",
                 request.containerId());
         if (name.isEmpty() || namespace.isEmpty()) {
@@ -185,6 +234,51 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
         } catch (ApplyException e) {
             throw CniException.internal(e.getMessage());
         }
+    }
+
+    /** Step 5, once per run (the agent's question may come first). */
+    private void configureLog(NetConf conf) {
+        if (logConfigured) {
+            return;
+        }
+        logConfigured = true;
+        if (pluginLogFiles) {
+            log.configure(conf.logLevel(), pathOrNull(conf.logDir()), pathOrNull(conf.logSocketPath()));
+        } else {
+            log.configure(conf.logLevel(), null, null);
+        }
+        conf.warnings().forEach(w -> log.warn(w));
+    }
+
+    /**
+     * Issue 10: the node agent first, once the pods that need nothing are decided. True when it did the work; its
+     * CNI error is thrown as ours; anything else (no agent, busy, not its namespace, transport failure) is false and
+     * the work is done here.
+     */
+    private boolean servedByAgent(String command, AddRequest request) throws CniException {
+        Path socket = Path.of(request.conf().logDir(), PodSetupProtocol.SOCKET_FILE);
+        PodSetupProtocol.Answer answer = agent.ask(socket, command, request);
+        if (answer instanceof PodSetupProtocol.Done) {
+            log.info(command.equals("ADD") ? "iptables rules programmed by the node agent"
+                    : "iptables rules checked by the node agent", labels(request, "path", "agent"));
+            return true;
+        }
+        if (answer instanceof PodSetupProtocol.Failed failed) {
+            log.debug("the node agent failed the pod", labels(request, "path", "agent"));
+            throw failed.error();
+        }
+        String reason = ((PodSetupProtocol.Declined) answer).reason();
+        if (reason.startsWith("no node agent socket")) {
+            log.debug(reason + ": setting the pod up in-process", labels(request));
+        } else {
+            log.info("the node agent did not take the pod (" + reason + "): setting it up in-process",
+                    labels(request));
+        }
+        return false;
+    }
+
+    private String[] served(AddRequest request) {
+        return pluginLogFiles ? labels(request, "path", "in-process") : labels(request, "path", "agent");
     }
 
     private PodManifest fetch(Kubeconfig kubeconfig, String namespace, String name, AddRequest request)
@@ -243,6 +337,11 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
 
     private static String[] labels(AddRequest request) {
         return new String[] {"pod", request.podNamespace() + "/" + request.podName(), "netns", request.netns()};
+    }
+
+    private static String[] labels(AddRequest request, String key, String value) {
+        return new String[] {"pod", request.podNamespace() + "/" + request.podName(), "netns", request.netns(), key,
+            value};
     }
 
     private static Path pathOrNull(String path) {

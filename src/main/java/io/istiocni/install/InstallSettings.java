@@ -31,6 +31,9 @@ public final class InstallSettings {
     public static final Setting<String> CNI_AGENT_RUN_DIR = DECLARED.add(Setting.string("CNI_AGENT_RUN_DIR",
             "/var/run/istio-cni", "the run directory (kubeconfig, log socket, plugin log), written into the entry"
                     + " as `cni_agent_run_dir`; mounted at the same path on the host"));
+    public static final Setting<Boolean> POD_SETUP_SOCKET = DECLARED.add(Setting.bool("POD_SETUP_SOCKET", true,
+            "serve `pod.sock` in the run directory, where the plugin asks the node agent to set its pod up; false:"
+                    + " every plugin run sets its pod up in-process"));
     public static final Setting<Long> KUBECONFIG_MODE = DECLARED.add(Setting.integer("KUBECONFIG_MODE", 0600, "0600",
             0, 07777, "file mode of the plugin kubeconfig (Go syntax: 0600 or 0o600 octal, 600 is decimal)"));
     public static final Setting<Boolean> CNI_CONF_GROUP_READ = DECLARED.add(Setting.bool("CNI_CONF_GROUP_READ",
@@ -130,6 +133,11 @@ public final class InstallSettings {
 
     public String cniAgentRunDir() {
         return values.get(CNI_AGENT_RUN_DIR);
+    }
+
+    /** Whether the node agent serves the pod set-up socket (issue 10). */
+    public boolean podSetupSocket() {
+        return values.get(POD_SETUP_SOCKET);
     }
 
     /** Permission bits. */

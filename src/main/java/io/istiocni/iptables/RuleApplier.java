@@ -42,21 +42,40 @@ public final class RuleApplier {
             List.of("-t", "filter", "%s", "OUTPUT", "-p", "tcp", "-j", "DROP"),
             List.of("-t", "filter", "%s", "OUTPUT", "-p", "udp", "-j", "DROP"));
 
+    /** How the variant for a family is chosen ({@link IptablesDetector#detect}, or a cache of it). */
+    @FunctionalInterface
+    public interface VariantDetector {
+        IptablesVariant detect(CommandRunner runner, Family family, String force, String lockFile);
+    }
+
     private final Function<ApplyRequest, CommandRunner> runners;
+    private final VariantDetector detector;
 
     /**
      * Runs the tools as processes ({@code nsenter --net=PATH} for a namespace path, with {@code --user=PATH} too when
      * the request names the owning user namespace).
      */
     public RuleApplier() {
+        this(IptablesDetector::detect);
+    }
+
+    /** Tools as processes, the variant chosen by {@code detector} (the node agent detects once, issue 10). */
+    public RuleApplier(VariantDetector detector) {
         this.runners = request -> new ProcessCommandRunner(request.networkNamespace(), request.userNamespace(),
                 ProcessCommandRunner.DEFAULT_TIMEOUT);
+        this.detector = Objects.requireNonNull(detector);
     }
 
     /** @param runners gives the command runner for a network namespace path (null = current namespace) */
     public RuleApplier(Function<String, CommandRunner> runners) {
+        this(runners, IptablesDetector::detect);
+    }
+
+    /** As {@link #RuleApplier(Function)}, the variant chosen by {@code detector}. */
+    public RuleApplier(Function<String, CommandRunner> runners, VariantDetector detector) {
         Objects.requireNonNull(runners);
         this.runners = request -> runners.apply(request.networkNamespace());
+        this.detector = Objects.requireNonNull(detector);
     }
 
     /**
@@ -73,7 +92,7 @@ public final class RuleApplier {
         Map<Family, Iptables> tools = new EnumMap<>(Family.class);
         for (Family family : settings.ipv6Enabled() ? List.of(Family.IPV4, Family.IPV6) : List.of(Family.IPV4)) {
             IptablesVariant variant =
-                    IptablesDetector.detect(runner, family, request.forceIptablesBinary(), lockFile);
+                    detector.detect(runner, family, request.forceIptablesBinary(), lockFile);
             tools.put(family, new Iptables(runner, variant, lockFile));
         }
         if (request.cleanupOnly()) {
@@ -102,7 +121,7 @@ public final class RuleApplier {
                 continue;
             }
             IptablesVariant variant =
-                    IptablesDetector.detect(runner, family, request.forceIptablesBinary(), lockFile);
+                    detector.detect(runner, family, request.forceIptablesBinary(), lockFile);
             StateCheck.FamilyState state = check(new Iptables(runner, variant, lockFile), planned);
             if (!state.residue()) {
                 problems.add(label(family) + ": no rules");

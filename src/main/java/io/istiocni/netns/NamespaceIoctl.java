@@ -96,6 +96,40 @@ final class NamespaceIoctl {
         return owner;
     }
 
+    /** {@code _IO(0xb7, 0x3)}: the namespace's type, a {@code CLONE_NEW*} flag. */
+    private static final long NS_GET_NSTYPE = 0xb703L;
+
+    /**
+     * The {@code CLONE_NEW*} type of the namespace file at {@code path} ({@code 0x40000000} for a network namespace),
+     * or -1 when it is not a namespace file (a regular file, a directory).
+     *
+     * @throws java.io.IOException  when the file cannot be opened
+     * @throws UnavailableException when foreign calls cannot be made in this runtime
+     */
+    static int namespaceType(String path) throws java.io.IOException, UnavailableException {
+        if (Handles.FAILURE != null) {
+            throw new UnavailableException(String.valueOf(Handles.FAILURE));
+        }
+        int fd;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cPath = arena.allocateFrom(path);
+            fd = (int) Handles.OPEN.invokeExact(cPath, O_RDONLY_CLOEXEC);
+        } catch (Throwable t) {
+            throw new UnavailableException(String.valueOf(t));
+        }
+        if (fd < 0) {
+            throw new java.io.IOException("cannot open " + path);
+        }
+        try {
+            int type = (int) Handles.IOCTL.invokeExact(fd, NS_GET_NSTYPE, 0L);
+            return type < 0 ? -1 : type;
+        } catch (Throwable t) {
+            throw new UnavailableException(String.valueOf(t));
+        } finally {
+            close(fd);
+        }
+    }
+
     static void close(int fd) {
         try {
             int ignored = (int) Handles.CLOSE.invokeExact(fd);

@@ -1,6 +1,5 @@
 package io.istiocni.redirect;
 
-import io.istiocni.iptables.RuleApplier;
 import io.istiocni.nftables.NftApplier;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -19,15 +18,17 @@ public final class CaptureBackends {
         this.nftables = Objects.requireNonNull(nftables);
     }
 
-    /** The tools as processes; the nftables backend's warnings (nftables.md 7.4) logged. */
+    /**
+     * The tools as processes. The backends keep what they learn about the node (the iptables variant): one instance
+     * per plugin process, one for the node agent's whole life.
+     */
     public static CaptureBackends processes() {
-        return new CaptureBackends(new IptablesBackend(new RuleApplier()), new NftablesBackend(new NftApplier()));
+        return new CaptureBackends(IptablesBackend.processes(), new NftablesBackend(new NftApplier()));
     }
 
     /** The tools as processes; the nftables backend's warnings to {@code warnings} (the plugin's log, stderr). */
     public static CaptureBackends processes(Consumer<String> warnings) {
-        return new CaptureBackends(new IptablesBackend(new RuleApplier()),
-                new NftablesBackend(new NftApplier(warnings)));
+        return new CaptureBackends(IptablesBackend.processes(), new NftablesBackend(new NftApplier(warnings)));
     }
 
     /** With these backends (tests: fake runners). */

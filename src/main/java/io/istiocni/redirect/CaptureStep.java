@@ -3,6 +3,7 @@ package io.istiocni.redirect;
 import io.istiocni.iptables.ApplyException;
 import io.istiocni.iptables.ApplyOutcome;
 import io.istiocni.iptables.ApplyRequest;
+import io.istiocni.netns.NetworkNamespaceFile;
 import io.istiocni.netns.OwnerUserNamespace;
 import io.istiocni.pod.PodPlan;
 import java.io.IOException;
@@ -119,6 +120,10 @@ public final class CaptureStep {
             // opened: it exists and is readable
         } catch (IOException | RuntimeException e) {
             throw new ApplyException("failed to open netns \"" + netns + "\": " + e.getMessage());
+        }
+        // a regular file or a directory opens too, and would fail much later inside nsenter naming neither
+        if (!NetworkNamespaceFile.isNetworkNamespace(netns)) {
+            throw new ApplyException("failed to open netns \"" + netns + "\": not a network namespace");
         }
     }
 }

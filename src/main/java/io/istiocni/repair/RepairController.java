@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.api.model.PodList;
+import io.istiocni.kube.NodePods;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -54,6 +55,9 @@ public final class RepairController implements AutoCloseable {
     /** repair.md 5.3 step 1: namespace/name to the UID repaired. */
     private final Map<String, String> repaired = new ConcurrentHashMap<>();
     private volatile SharedIndexInformer<Pod> informer;
+    /** The node agent's informer of this node's pods, shared when the selectors add nothing (null: our own). */
+    private final NodePods shared;
+    private ResourceEventHandler<Pod> handler;
     /** Told of every finished reconciliation; lets tests wait for a pod to have been processed. */
     private volatile BiConsumer<String, Outcome> reconciled = (key, outcome) -> { };
     private Thread worker;
@@ -65,6 +69,12 @@ public final class RepairController implements AutoCloseable {
      */
     public RepairController(KubernetesClient client, RepairSettings settings, InPlaceRepair inPlace,
                             RepairMetrics metrics) {
+        this(client, settings, inPlace, metrics, null);
+    }
+
+    /** @param shared the node's pod informer, used instead of an own one when no selector is configured */
+    public RepairController(KubernetesClient client, RepairSettings settings, InPlaceRepair inPlace,
+                            RepairMetrics metrics, NodePods shared) {
         if (settings.nodeName() == null || settings.nodeName().isEmpty()) {
             throw new IllegalArgumentException("repair: no node name: set REPAIR_NODE_NAME (or NODE_NAME,"
                     + " KUBERNETES_NODE_NAME)");
@@ -75,6 +85,7 @@ public final class RepairController implements AutoCloseable {
         this.criteria = BrokenPods.Criteria.of(settings);
         this.inPlace = inPlace;
         this.metrics = metrics;
+        this.shared = settings.fieldSelectors().isBlank() && settings.labelSelectors().isBlank() ? shared : null;
         if (action == BrokenPods.Action.REPAIR && inPlace == null) {
             throw new IllegalArgumentException("repair: in-place repair needs the host procfs");
         }
@@ -104,6 +115,29 @@ public final class RepairController implements AutoCloseable {
         LOG.infof("repair controller starting: %s", settings);
         LOG.infof("repair controller: action %s, node %s", action.metricType(), settings.nodeName());
         metrics.registerAction(action);
+        handler = new ResourceEventHandler<Pod>() {
+            @Override
+            public void onAdd(Pod pod) {
+                enqueue(pod);
+            }
+
+            @Override
+            public void onUpdate(Pod oldPod, Pod newPod) {
+                enqueue(newPod);
+            }
+
+            @Override
+            public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
+                enqueue(pod);
+            }
+        };
+        if (shared != null) {
+            LOG.debug("repair controller: sharing the node agent's pod informer");
+            informer = shared.informer();
+            informer.addEventHandler(handler);
+            worker = Thread.ofPlatform().name("repair-controller").daemon(true).start(this::work);
+            return;
+        }
         FilterWatchListDeletable<Pod, PodList, PodResource> pods = client.pods().inAnyNamespace();
         for (String item : settings.fieldSelectors().split(",")) {
             String f = item.strip();
@@ -134,22 +168,7 @@ public final class RepairController implements AutoCloseable {
             }
             return true; // never give up: the informer reconnects with its own back-off
         });
-        inf.addEventHandler(new ResourceEventHandler<Pod>() {
-            @Override
-            public void onAdd(Pod pod) {
-                enqueue(pod);
-            }
-
-            @Override
-            public void onUpdate(Pod oldPod, Pod newPod) {
-                enqueue(newPod);
-            }
-
-            @Override
-            public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
-                enqueue(pod);
-            }
-        });
+        inf.addEventHandler(handler);
         informer = inf;
         inf.start();
         worker = Thread.ofPlatform().name("repair-controller").daemon(true).start(this::work);
@@ -165,7 +184,9 @@ public final class RepairController implements AutoCloseable {
     public synchronized void close() {
         closed = true;
         queue.shutDown();
-        if (informer != null) {
+        if (informer != null && shared != null) {
+            informer.removeEventHandler(handler); // the node agent's: it stops it
+        } else if (informer != null) {
             informer.stop();
         }
         if (worker != null) {

@@ -1,6 +1,7 @@
 package io.istiocni.repair;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.istiocni.kube.NodePods;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.event.Observes;
@@ -34,6 +35,11 @@ public class RepairService {
      * @throws IllegalArgumentException (one line) when there is no node name or the client cannot be built
      */
     public synchronized RepairController start(RepairSettings repair) {
+        return start(repair, null);
+    }
+
+    /** @param shared the node agent's informer of this node's pods, shared when possible (may be null) */
+    public synchronized RepairController start(RepairSettings repair, NodePods shared) {
         if (controller != null) {
             return controller;
         }
@@ -54,7 +60,7 @@ public class RepairService {
         InPlaceRepair inPlace = repair.repairPods()
                 ? InPlaceRepair.forHost(repair.hostProcPath(), repair.hostNetnsPaths(), repair.nativeNftables())
                 : null;
-        RepairController c = new RepairController(kube, repair, inPlace, new RepairMetrics(registry));
+        RepairController c = new RepairController(kube, repair, inPlace, new RepairMetrics(registry), shared);
         c.start();
         controller = c;
         return c;
@@ -65,6 +71,11 @@ public class RepairService {
      * delay the first install pass; a start-up failure is logged and the installer carries on.
      */
     public void startInInstaller(RepairSettings settings) {
+        startInInstaller(settings, null);
+    }
+
+    /** @param shared the node agent's informer of this node's pods (issue 10), shared when possible; may be null */
+    public void startInInstaller(RepairSettings settings, NodePods shared) {
         if (!settings.enabled()) {
             LOG.info("repair controller disabled (REPAIR_ENABLED=false)");
             return;
@@ -76,7 +87,7 @@ public class RepairService {
         }
         Thread.ofPlatform().daemon(true).name("repair-start").start(() -> {
             try {
-                start(settings);
+                start(settings, shared);
             } catch (RuntimeException e) {
                 LOG.errorf("repair controller not started: %s", RepairController.message(e));
             }

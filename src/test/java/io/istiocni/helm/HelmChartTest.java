@@ -213,9 +213,9 @@ class HelmChartTest {
         assertEquals("false", cm.get("AMBIENT_ENABLED"));
         assertEquals("0.1.0", cm.get("CURRENT_AGENT_VERSION"));
 
-        // RBAC: the plugin gets its pod, nothing more (no code reads nodes or namespaces); repair in place needs no
-        // pod writes
-        assertEquals(Set.of("get"), r.verbs("istio-cni", "pods"));
+        // RBAC: the plugin gets its pod, the node agent also lists and watches this node's pods (issue 10), nothing
+        // more (no code reads nodes or namespaces); repair in place needs no pod writes
+        assertEquals(Set.of("get", "list", "watch"), r.verbs("istio-cni", "pods"));
         assertEquals(Set.of(), r.verbs("istio-cni", "nodes"));
         assertEquals(Set.of(), r.verbs("istio-cni", "namespaces"));
         assertEquals(1, r.get("ClusterRole/istio-cni").get("rules").size(), "one rule, for pods");
@@ -264,14 +264,33 @@ class HelmChartTest {
     }
 
     @Test
+    void theNodeAgentSeesTheHostsNetworkNamespacesAtTheirOwnPaths() throws Exception {
+        Rendered r = render(c -> c);
+        assertEquals("/var/run/netns", r.hostPathMountedAt("/var/run/netns"));
+        JsonNode mount = null;
+        for (JsonNode m : r.container().get("volumeMounts")) {
+            if (m.get("mountPath").asText().equals("/var/run/netns")) {
+                mount = m;
+            }
+        }
+        assertEquals("HostToContainer", mount.path("mountPropagation").asText());
+        assertEquals("/var/run/netns", r.env().get("HOST_NETNS_PATH").get("value").asText());
+        Rendered other = render(c -> c.set("cniNetnsDir", "/run/netns"));
+        assertEquals("/run/netns", other.hostPathMountedAt("/run/netns"));
+        assertEquals("/run/netns", other.env().get("HOST_NETNS_PATH").get("value").asText(),
+                "repair looks for pinned namespaces where they are mounted");
+    }
+
+    @Test
     void repairDisabled() throws Exception {
         Rendered r = render(c -> c.set("repair.enabled", false));
         assertEquals("false", r.config().get("REPAIR_ENABLED"));
         assertFalse(r.objects().containsKey("ClusterRole/istio-cni-repair-role"));
         assertFalse(r.objects().containsKey("ClusterRoleBinding/istio-cni-repair-rolebinding"));
-        assertNull(r.hostPathMountedAt("/host/proc"));
-        assertNull(r.hostPathMountedAt("/var/run/netns"));
-        assertEquals(Set.of("get"), r.verbs("istio-cni", "pods"), "no repair, no pod list or watch");
+        // pod set-up in the node agent reaches /proc/<pid>/ns/net and the runtime's named paths, repair or not
+        assertEquals("/proc", r.hostPathMountedAt("/host/proc"));
+        assertEquals("/var/run/netns", r.hostPathMountedAt("/var/run/netns"));
+        assertEquals(Set.of("get", "list", "watch"), r.verbs("istio-cni", "pods"), "the agent's node informer");
     }
 
     @Test
@@ -281,7 +300,7 @@ class HelmChartTest {
         assertEquals("false", delete.config().get("REPAIR_REPAIR_PODS"));
         assertEquals(Set.of("delete", "get", "list", "watch"), delete.verbs("istio-cni-repair-role", "pods"));
         assertEquals(Set.of(), delete.verbs("istio-cni-repair-role", "pods/status"));
-        assertNull(delete.hostPathMountedAt("/host/proc"));
+        assertEquals("/proc", delete.hostPathMountedAt("/host/proc"));
 
         Rendered label = render(c -> c.set("repair.repairPods", false).set("repair.labelPods", true));
         assertEquals("true", label.config().get("REPAIR_LABEL_PODS"));
@@ -503,7 +522,9 @@ class HelmChartTest {
         assertEquals("10m", r.container().at("/resources/requests/cpu").asText());
         assertEquals("/var/lib/cni/bin", r.hostPathMountedAt("/host/opt/cni/bin"));
         assertEquals("true", r.config().get("CHAINED_CNI_PLUGIN"));
-        assertEquals("/var/run/docker/netns", render(c -> c.set("platform", "minikube")).hostPathMountedAt("/var/run/netns"));
+        Rendered minikube = render(c -> c.set("platform", "minikube"));
+        assertEquals("/var/run/docker/netns", minikube.hostPathMountedAt("/var/run/docker/netns"));
+        assertEquals("/var/run/docker/netns", minikube.env().get("HOST_NETNS_PATH").get("value").asText());
     }
 
     @Test

@@ -61,9 +61,12 @@ class CaptureStepTest {
         return (PodPlan.Capture) PodPlan.of(pod, Map.of(), AddressFamily.ofPodAddresses(pod.podAddresses()));
     }
 
+    /** A network namespace the test may name: its own (the fake tools never enter it). */
+    static final String NETNS = "/proc/self/ns/net";
+
     @Test
     void aPodSharingTheHostsUsersNeverLooksForAnOwner() throws IOException {
-        Path netns = Files.createFile(dir.resolve("ns"));
+        Path netns = Path.of(NETNS);
         assertEquals(ApplyOutcome.APPLIED, step().apply(plan(true), netns.toString()));
         assertEquals(List.of(), lookups);
         assertTrue(commands.stream().anyMatch(c -> c.get(0).equals("iptables-nft-restore")), commands.toString());
@@ -71,7 +74,7 @@ class CaptureStepTest {
 
     @Test
     void aPodWithItsOwnUsersFallsBackToTheHostsWhenTheOwnerCannotBeTold() throws IOException {
-        Path netns = Files.createFile(dir.resolve("ns"));
+        Path netns = Path.of(NETNS);
         assertEquals(ApplyOutcome.APPLIED, step().apply(plan(false), netns.toString()));
         assertEquals(List.of(netns.toString()), lookups);
         assertEquals(List.of(netns + ": cannot tell"), unknown);
@@ -97,6 +100,45 @@ class CaptureStepTest {
     }
 
     @Test
+    void aRegularFileIsNotAPodsNetworkNamespace() throws IOException {
+        String file = Files.createFile(dir.resolve("ns")).toString();
+        ApplyException e = assertThrows(ApplyException.class, () -> step().apply(plan(true), file));
+        assertEquals("failed to open netns \"" + file + "\": not a network namespace", e.getMessage());
+        assertEquals(List.of(), commands);
+    }
+
+    /** The agent's long-lived backend (issue 10): the variant detected for the first pod, again after a failure. */
+    @Test
+    void theIptablesVariantIsDetectedOnceAndAgainAfterAFailure() {
+        boolean[] restoreFails = {false};
+        CaptureBackend once = IptablesBackend.detectingOnce(detector -> new RuleApplier(path -> (argv, env, in) -> {
+            commands.add(argv);
+            if (argv.get(0).endsWith("-restore") && restoreFails[0]) {
+                return new CommandRunner.Result(1, "", "restore failed");
+            }
+            String out = argv.size() == 2 && argv.get(1).equals("--version") ? "iptables-nft-save v1.8.9 (nf_tables)"
+                    : "";
+            return new CommandRunner.Result(argv.get(0).contains("legacy") ? 1 : 0, out, "");
+        }, detector));
+        CaptureStep step = new CaptureStep(once, (netns, reason) -> unknown.add(reason));
+        step.apply(plan(true), NETNS);
+        long detections = versions();
+        assertTrue(detections > 0, commands.toString());
+        step.apply(plan(true), NETNS);
+        assertEquals(detections, versions(), "the second pod reuses the variant: " + commands);
+        restoreFails[0] = true;
+        assertThrows(ApplyException.class, () -> step.apply(plan(true), NETNS));
+        restoreFails[0] = false;
+        long beforeRetry = versions();
+        step.apply(plan(true), NETNS);
+        assertTrue(versions() > beforeRetry, "detected again after the failure: " + commands);
+    }
+
+    private long versions() {
+        return commands.stream().filter(c -> c.size() == 2 && c.get(1).equals("--version")).count();
+    }
+
+    @Test
     void theConfigurationChoosesTheBackend() {
         CaptureBackend nftables = new NftablesBackend(new NftApplier(ns -> failing(), "", w -> { }));
         CaptureBackends backends = CaptureBackends.of(iptables, nftables);
@@ -108,7 +150,7 @@ class CaptureStepTest {
 
     @Test
     void theNftablesBackendWritesAPodWithItsOwnUsersFromOursWithoutLookingForTheOwner() throws IOException {
-        Path netns = Files.createFile(dir.resolve("ns"));
+        Path netns = Path.of(NETNS); // a real network namespace file (the step checks it is one)
         Path nft = Files.writeString(dir.resolve("nft"), "#!/bin/sh\n");
         assertTrue(nft.toFile().setExecutable(true));
         List<String> namespaces = new ArrayList<>();

@@ -18,6 +18,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import io.istiocni.localhttp.LocalHttpRequest;
 import org.jboss.logging.Logger;
 
 /**
@@ -31,7 +32,7 @@ import org.jboss.logging.Logger;
  * {@link #MAX_BODY} bytes and {@link #CONNECTION_TIMEOUT}), answers and closes. A stale socket file is replaced on
  * start; a failure to serve is logged and never fatal.
  */
-final class PluginLogSocket implements AutoCloseable {
+public final class PluginLogSocket implements AutoCloseable {
 
     /** Where re-logged plugin lines go, with their level ({@code debug}, {@code info}, {@code warn}, {@code error}). */
     @FunctionalInterface
@@ -40,7 +41,6 @@ final class PluginLogSocket implements AutoCloseable {
     }
 
     static final String FILE_NAME = "log.sock";
-    static final int MAX_HEAD = 16 * 1024;
     static final int MAX_BODY = 8 * 1024 * 1024;
     static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(10);
 
@@ -124,7 +124,7 @@ final class PluginLogSocket implements AutoCloseable {
             int status;
             List<String> lines = null;
             try {
-                Request request = Request.read(ch);
+                LocalHttpRequest request = LocalHttpRequest.read(ch, MAX_BODY);
                 if (!"/log".equals(request.path())) {
                     status = 404;
                 } else if (!"POST".equals(request.method())) {
@@ -133,7 +133,7 @@ final class PluginLogSocket implements AutoCloseable {
                     lines = lines(request.body());
                     status = lines == null ? 400 : 200;
                 }
-            } catch (BadRequestException e) {
+            } catch (LocalHttpRequest.BadRequestException e) {
                 AGENT.debugf("plugin log socket: bad request: %s", e.getMessage());
                 status = 400;
             }
@@ -143,13 +143,13 @@ final class PluginLogSocket implements AutoCloseable {
                 case 405 -> "Method Not Allowed";
                 default -> "Bad Request";
             };
+            if (lines != null) {
+                lines.forEach(this::relog); // before the answer: once the plugin has its 200, the lines are logged
+            }
             ByteBuffer answer = ByteBuffer.wrap(("HTTP/1.1 " + status + " " + reason + "\r\nContent-Length: 0\r\n"
                     + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             while (answer.hasRemaining()) {
                 ch.write(answer);
-            }
-            if (lines != null) {
-                lines.forEach(this::relog);
             }
         } catch (IOException e) {
             AGENT.debugf("plugin log socket: %s", e.getMessage());
@@ -185,6 +185,19 @@ final class PluginLogSocket implements AutoCloseable {
      * is logged as it is, at info.
      */
     void relog(String line) {
+        relog(line, sink);
+    }
+
+    /**
+     * One plugin log line into the daemon's log under the {@code cni-plugin} scope, as the lines received here: the
+     * node agent's pod set-ups log their pods' lines this way too (composed by the install command).
+     */
+    public static void relogToDaemonLog(String line) {
+        relog(line, PluginLogSocket::toDaemonLog);
+    }
+
+    /** {@link #relog(String)} to any sink. */
+    static void relog(String line, Sink sink) {
         JsonNode n;
         try {
             n = JSON.readTree(line);
@@ -230,147 +243,6 @@ final class PluginLogSocket implements AutoCloseable {
                 c.close();
             } catch (IOException e) {
                 // closing anyway
-            }
-        }
-    }
-
-    static final class BadRequestException extends IOException {
-        BadRequestException(String message) {
-            super(message);
-        }
-    }
-
-    /** The parts of an HTTP/1.1 request the socket looks at. */
-    record Request(String method, String path, byte[] body) {
-
-        static Request read(SocketChannel ch) throws IOException {
-            Input in = new Input(ch);
-            String requestLine = in.line(MAX_HEAD);
-            String[] parts = requestLine.split(" ");
-            if (parts.length != 3 || !parts[2].startsWith("HTTP/1.")) {
-                throw new BadRequestException("request line " + requestLine);
-            }
-            long length = -1;
-            boolean chunked = false;
-            int headBytes = requestLine.length();
-            while (true) {
-                String header = in.line(MAX_HEAD);
-                headBytes += header.length() + 2;
-                if (headBytes > MAX_HEAD) {
-                    throw new BadRequestException("header too large");
-                }
-                if (header.isEmpty()) {
-                    break;
-                }
-                int colon = header.indexOf(':');
-                if (colon <= 0) {
-                    throw new BadRequestException("header " + header);
-                }
-                String name = header.substring(0, colon).strip().toLowerCase(Locale.ROOT);
-                String value = header.substring(colon + 1).strip();
-                if (name.equals("content-length")) {
-                    try {
-                        length = Long.parseLong(value);
-                    } catch (NumberFormatException e) {
-                        throw new BadRequestException("Content-Length " + value);
-                    }
-                } else if (name.equals("transfer-encoding")) {
-                    chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
-                }
-            }
-            String path = parts[1];
-            int query = path.indexOf('?');
-            if (query >= 0) {
-                path = path.substring(0, query);
-            }
-            byte[] body;
-            if (chunked) {
-                body = in.chunked();
-            } else if (length > MAX_BODY || length < -1) {
-                throw new BadRequestException("body of " + length + " bytes");
-            } else {
-                body = in.bytes(Math.max(0, (int) length));
-            }
-            return new Request(parts[0], path, body);
-        }
-    }
-
-    /** Buffered reads from a blocking channel. */
-    private static final class Input {
-        private final SocketChannel ch;
-        private final ByteBuffer buf = ByteBuffer.allocate(8192);
-
-        Input(SocketChannel ch) {
-            this.ch = ch;
-            buf.flip();
-        }
-
-        private boolean fill() throws IOException {
-            buf.compact();
-            int n = ch.read(buf);
-            buf.flip();
-            return n > 0;
-        }
-
-        String line(int max) throws IOException {
-            StringBuilder sb = new StringBuilder();
-            while (true) {
-                while (buf.hasRemaining()) {
-                    char c = (char) (buf.get() & 0xff);
-                    if (c == '\n') {
-                        int end = sb.length();
-                        if (end > 0 && sb.charAt(end - 1) == '\r') {
-                            sb.setLength(end - 1);
-                        }
-                        return sb.toString();
-                    }
-                    sb.append(c);
-                    if (sb.length() > max) {
-                        throw new BadRequestException("line too long");
-                    }
-                }
-                if (!fill()) {
-                    throw new BadRequestException("connection closed in the request head");
-                }
-            }
-        }
-
-        byte[] bytes(int n) throws IOException {
-            byte[] out = new byte[n];
-            int got = 0;
-            while (got < n) {
-                if (!buf.hasRemaining() && !fill()) {
-                    throw new BadRequestException("body shorter than its Content-Length");
-                }
-                int k = Math.min(n - got, buf.remaining());
-                buf.get(out, got, k);
-                got += k;
-            }
-            return out;
-        }
-
-        byte[] chunked() throws IOException {
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            while (true) {
-                String sizeLine = line(1024);
-                int semi = sizeLine.indexOf(';');
-                int size;
-                try {
-                    size = Integer.parseInt((semi >= 0 ? sizeLine.substring(0, semi) : sizeLine).strip(), 16);
-                } catch (NumberFormatException e) {
-                    throw new BadRequestException("chunk size " + sizeLine);
-                }
-                if (size < 0 || out.size() + (long) size > MAX_BODY) {
-                    throw new BadRequestException("body too large");
-                }
-                if (size == 0) {
-                    while (!line(MAX_HEAD).isEmpty()) {
-                        // trailers
-                    }
-                    return out.toByteArray();
-                }
-                out.write(bytes(size));
-                line(2);
             }
         }
     }
