@@ -95,8 +95,24 @@ read -r API_PORT <&"${API[0]}"
 echo "  https://127.0.0.1:$API_PORT"
 
 step "The installer: istio-cni install (as the DaemonSet runs it)"
+# the node agent's own API client, as a pod's in-cluster configuration would give it
+cat >"$W/agent-kubeconfig" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster: {server: "https://127.0.0.1:$API_PORT", certificate-authority: "$SA_DIR/ca.crt"}
+users:
+- name: sa
+  user: {token: "demo-token-$ID"}
+contexts:
+- name: local
+  context: {cluster: local, user: sa}
+current-context: local
+KUBECONFIG
 HEALTH_PORT=$(free_port)
-env MOUNTED_CNI_NET_DIR="$CONF_DIR" CNI_BIN_SOURCE_DIR="$SRC_DIR" CNI_BIN_TARGET_DIRS="$BIN_DIR" \
+env KUBECONFIG="$W/agent-kubeconfig" MOUNTED_CNI_NET_DIR="$CONF_DIR" CNI_BIN_SOURCE_DIR="$SRC_DIR" \
+  CNI_BIN_TARGET_DIRS="$BIN_DIR" \
   SERVICE_ACCOUNT_PATH="$SA_DIR" CNI_AGENT_RUN_DIR="$RUN_DIR" KUBERNETES_SERVICE_HOST=127.0.0.1 \
   KUBERNETES_SERVICE_PORT="$API_PORT" HEALTH_PORT="$HEALTH_PORT" MONITORING_PORT=0 EXCLUDE_NAMESPACES=kube-system \
   POD_NAMESPACE=istio-system "$CLI" install >"$W/install.log" 2>&1 &

@@ -125,6 +125,10 @@ class ContainerdIT {
                 .start();
         String port = firstLine(api, Duration.ofSeconds(60));
 
+        // the node agent's own API client, as a pod's in-cluster configuration would give it (the plugin gets the
+        // kubeconfig the installer writes from SERVICE_ACCOUNT_PATH and KUBERNETES_SERVICE_*)
+        Path agentKubeconfig = dir.resolve("agent-kubeconfig");
+        Files.writeString(agentKubeconfig, agentKubeconfig(port, saDir.resolve("ca.crt"), token));
         int healthPort = InstallerIT.freePort();
         installerLog = dir.resolve("install.log");
         ProcessBuilder pb = new ProcessBuilder(ItSupport.executable().toString(), "install");
@@ -134,6 +138,7 @@ class ContainerdIT {
                 Map.entry("CNI_BIN_SOURCE_DIR", sourceDir.toString()),
                 Map.entry("CNI_BIN_TARGET_DIRS", binDir.toString()),
                 Map.entry("SERVICE_ACCOUNT_PATH", saDir.toString()),
+                Map.entry("KUBECONFIG", agentKubeconfig.toString()),
                 Map.entry("CNI_AGENT_RUN_DIR", dir.resolve("var/run/istio-cni").toString()),
                 Map.entry("KUBERNETES_SERVICE_HOST", "127.0.0.1"),
                 Map.entry("KUBERNETES_SERVICE_PORT", port),
@@ -148,6 +153,29 @@ class ContainerdIT {
         assertTrue(ready && installer.isAlive(), "installer not ready within 180 s" + logs());
         assertTrue(Files.readString(conflist).contains("\"type\": \"istio-cni\""), "not chained" + logs());
         Thread.sleep(1000); // containerd's CRI plugin reloads the conflist on its file-change event
+    }
+
+    /** A kubeconfig for the local TLS endpoint with the service account's CA and token. */
+    static String agentKubeconfig(String port, Path ca, String token) {
+        return """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: local
+                  cluster:
+                    server: https://127.0.0.1:%s
+                    certificate-authority: %s
+                users:
+                - name: sa
+                  user:
+                    token: %s
+                contexts:
+                - name: local
+                  context:
+                    cluster: local
+                    user: sa
+                current-context: local
+                """.formatted(port, ca, token);
     }
 
     @AfterAll
