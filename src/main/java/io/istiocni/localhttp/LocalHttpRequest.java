@@ -23,6 +23,21 @@ public record LocalHttpRequest(String method, String path, byte[] body) {
     }
 
     /** Reads one request with a body of at most {@code maxBody} bytes ({@code Content-Length} or chunked). */
+    /**
+     * A watchdog that closes {@code ch} after {@code timeout} (a client that never finishes its request must not hold
+     * a connection): interrupt the returned thread once the exchange it bounds is over.
+     */
+    public static Thread closeAfter(SocketChannel ch, java.time.Duration timeout) {
+        return Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(timeout);
+                ch.close();
+            } catch (InterruptedException | IOException e) {
+                // over in time, or already closed
+            }
+        });
+    }
+
     public static LocalHttpRequest read(SocketChannel ch, int maxBody) throws IOException {
         Input in = new Input(ch, maxBody);
         String requestLine = in.line(MAX_HEAD);

@@ -156,14 +156,7 @@ final class PodSetupSocket implements AutoCloseable {
     private void serve(SocketChannel ch) {
         try (ch) {
             LocalHttpRequest request;
-            Thread watchdog = Thread.ofVirtual().start(() -> {
-                try {
-                    Thread.sleep(READ_TIMEOUT);
-                    closeQuietly(ch); // a client that never finishes its request
-                } catch (InterruptedException e) {
-                    // read in time
-                }
-            });
+            Thread watchdog = LocalHttpRequest.closeAfter(ch, READ_TIMEOUT);
             try {
                 request = LocalHttpRequest.read(ch, PodSetupProtocol.MAX_REQUEST_BYTES);
             } catch (LocalHttpRequest.BadRequestException e) {

@@ -112,14 +112,7 @@ public final class PluginLogSocket implements AutoCloseable {
     }
 
     private void serve(SocketChannel ch) {
-        Thread watchdog = Thread.ofVirtual().start(() -> {
-            try {
-                Thread.sleep(CONNECTION_TIMEOUT);
-                closeQuietly(ch); // a client that never finishes its request
-            } catch (InterruptedException e) {
-                // answered in time
-            }
-        });
+        Thread watchdog = LocalHttpRequest.closeAfter(ch, CONNECTION_TIMEOUT);
         try (ch) {
             int status;
             List<String> lines = null;
