@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Builds the JDK 25 AOT cache DIR/quarkus-app/app.aot with one training run of the
-# launcher DIR/istio-cni, so the cache is made with exactly the JVM flags the launcher
-# uses at run time (a cache made with other flags is rejected).
+# Builds the JDK 25 AOT caches with training runs of the launcher DIR/istio-cni, so each
+# cache is made with exactly the JVM flags and class path the launcher uses at run time (a
+# cache made with others is rejected): DIR/quarkus-app/plugin.aot and plugin-in-process.aot
+# for the CNI plugin mode (its own class path, started once per pod:
+# `istio-cni plugin aot-training[-in-process]`) and DIR/quarkus-app/app.aot for every other
+# mode (the WORKLOADS below).
 #
 #   usage: aot-train.sh DIR      (DIR = the build directory, or the image's install dir)
 #
@@ -23,6 +26,7 @@ dir=${1:?usage: aot-train.sh DIR}
 dir=$(cd -- "$dir" && pwd -P) || exit 0
 launcher=$dir/istio-cni
 cache=$dir/quarkus-app/app.aot
+plugin_cache=$dir/quarkus-app/plugin.aot
 log=$dir/aot-train.log
 
 warn() { printf '[WARNING] AOT training: %s\n' "$*"; }
@@ -30,8 +34,8 @@ info() { printf '[INFO] AOT training: %s\n' "$*"; }
 
 WORKLOADS=(aot_training iptables_pod_dry_run iptables_flags_dry_run version)
 
-# The hidden `aot-training` mode runs the iptables dry runs and plugin invocations (pod fetched from a loopback
-# endpoint) in one process: one training run is all a JDK 25 cache records.
+# The hidden `aot-training` mode runs the iptables dry runs, the owner lookup and a validation check in one
+# process: one training run is all a JDK 25 cache records.
 workload_aot_training() {
     "$launcher" aot-training
 }
@@ -93,8 +97,24 @@ if [ ! -x "$launcher" ] || [ ! -f "$dir/quarkus-app/quarkus-run.jar" ]; then
     exit 0
 fi
 
-rm -f -- "$cache" "$cache.java" "$cache.config"
+rm -f -- "$dir"/quarkus-app/*.aot "$dir"/quarkus-app/*.aot.java "$dir"/quarkus-app/*.aot.config
 : >"$log"
+
+# The plugin's caches (cli.PluginTraining, against loopback endpoints of its own): plugin.aot from what every plugin
+# start does (VERSION, ADD and CHECK through a node agent's socket, DEL), plugin-in-process.aot from the second
+# process's in-process path (ADD and CHECK with the pod fetched over TLS).
+train_plugin() { # $1 = hidden word, $2 = cache
+    printf '=== plugin workload %s\n' "$1" >>"$log"
+    start=$(date +%s%N)
+    if ISTIO_CNI_AOT_OUTPUT=$2 ISTIO_CNI_PLUGIN_IN_PROCESS= "$launcher" plugin "$1" </dev/null >>"$log" 2>&1 && [ -s "$2" ]; then
+        info "plugin cache made in $((($(date +%s%N) - start) / 1000000)) ms: $2 ($(du -h -- "$2" | cut -f1))"
+    else
+        warn "the plugin workload $1 failed (see $log); the plugin will start without that cache"
+        rm -f -- "$2" "$2.java"
+    fi
+}
+train_plugin aot-training "$plugin_cache"
+train_plugin aot-training-in-process "$dir/quarkus-app/plugin-in-process.aot"
 ok=
 for w in "${WORKLOADS[@]}"; do
     printf '=== workload %s\n' "$w" >>"$log"

@@ -2,7 +2,7 @@ package io.istiocni;
 
 import io.istiocni.cli.IptablesCommand;
 import io.istiocni.cli.ModeSelector;
-import io.istiocni.cli.PluginCommand;
+import io.istiocni.cli.PluginProcess;
 import io.istiocni.cli.ValidateCommand;
 import io.istiocni.cli.ProgramName;
 import io.istiocni.cli.TopCommand;
@@ -38,7 +38,7 @@ public class Main implements QuarkusApplication {
         // Once per pod (plugin; iptables and validate in init containers): not even picocli, whose classes are
         // too old for the JDK's AOT cache and cost ~200 class loads.
         switch (mode) {
-            case "plugin" -> System.exit(words.isEmpty() ? PluginCommand.runPlugin() : PluginCommand.words(words));
+            case "plugin" -> System.exit(PluginProcess.run(words));
             case "iptables" -> System.exit(IptablesCommand.run(words, System.getenv(), System.out, System.err));
             case "validate" -> System.exit(ValidateCommand.run(words));
             default -> {

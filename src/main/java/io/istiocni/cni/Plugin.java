@@ -53,6 +53,8 @@ public final class Plugin {
             return 0;
         } catch (CniException e) {
             return call.fail(e);
+        } catch (InProcessHandover.Requested e) {
+            throw e; // PluginMain starts the second process
         } catch (RuntimeException | Error e) {
             String what = command.equals("ADD") ? "cmdAdd" : command.equals("CHECK") ? "cmdCheck"
                     : command.equals("DEL") ? "cmdDel" : "CNI_COMMAND " + command;

@@ -1,7 +1,15 @@
 package io.istiocni.cni;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Runs {@link Plugin} on this process: its environment and standard streams, the real own-namespace check. */
@@ -34,16 +42,28 @@ public final class PluginMain {
      * is printed (unless the result is being printed already) and the process halts with status 1.
      */
     public static int main(PodHandler handler, Duration deadline) {
-        PrintStream out = System.out;
+        return run(handler, deadline, System.getenv(), System.in, System.out);
+    }
+
+    /**
+     * As {@link #main(PodHandler, Duration)} with the environment, stdin and stdout given: the build's AOT training
+     * runs the plugin's own path through here ({@code cli.PluginTraining}).
+     */
+    public static int run(PodHandler handler, Duration deadline, Map<String, String> env, InputStream stdin,
+            PrintStream out) {
         OnceOut once = new OnceOut(out);
+        PrintStream systemOut = System.out;
         System.setOut(System.err);
-        String command = String.valueOf(System.getenv(CniEnvironment.COMMAND));
+        String command = String.valueOf(env.get(CniEnvironment.COMMAND));
+        long start = System.nanoTime();
+        Duration left = InProcessHandover.deadline(env, deadline); // a second process has what its first one left
         Thread watchdog = Thread.ofPlatform().daemon().name("istio-cni-deadline").start(() -> {
             try {
-                Thread.sleep(deadline);
+                Thread.sleep(left);
             } catch (InterruptedException e) {
                 return; // finished in time
             }
+            InProcessHandover.stopRunning();
             if (!once.claim(OnceOut.WATCHDOG)) {
                 return; // the answer is being printed
             }
@@ -58,12 +78,60 @@ public final class PluginMain {
             out.flush();
             Runtime.getRuntime().halt(1);
         });
+        RecordedInput config = new RecordedInput(stdin);
         try {
-            return Plugin.run(System.getenv(), System.in, once, System.err, handler, NamespaceIdentity.system());
+            try {
+                return Plugin.run(env, config, once, System.err, handler, NamespaceIdentity.system());
+            } catch (InProcessHandover.Requested handover) {
+                Optional<InProcessHandover> second = InProcessHandover.of(env);
+                if (second.isPresent()) {
+                    try {
+                        return second.get().run(env, config.bytes(),
+                                left.minusNanos(System.nanoTime() - start));
+                    } catch (IOException e) {
+                        // no second process: the work is done here after all
+                    }
+                }
+                Map<String, String> here = new HashMap<>(env);
+                here.put(InProcessHandover.IN_PROCESS_ENV, "1");
+                return Plugin.run(here, new ByteArrayInputStream(config.bytes()), once, System.err, handler,
+                        NamespaceIdentity.system());
+            }
         } finally {
             watchdog.interrupt();
             out.flush();
-            System.setOut(out);
+            System.setOut(systemOut);
+        }
+    }
+
+    /** stdin as the plugin reads it, kept for a second process (it is read once, and only when needed). */
+    private static final class RecordedInput extends FilterInputStream {
+        private final ByteArrayOutputStream copy = new ByteArrayOutputStream();
+
+        RecordedInput(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                copy.write(b);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            int n = super.read(buf, off, len);
+            if (n > 0) {
+                copy.write(buf, off, n);
+            }
+            return n;
+        }
+
+        byte[] bytes() {
+            return copy.toByteArray();
         }
     }
 

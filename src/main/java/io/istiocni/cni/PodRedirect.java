@@ -192,10 +192,14 @@ public final class PodRedirect implements PodHandler, AutoCloseable {
         // the agent reads the same file and fails the same way without it (7.3), and the plugin saves the YAML
         // reader's start-up. Pods that need no fetch keep the order of section 7 (the kubeconfig blocks them too).
         boolean fetched = !name.isEmpty() && !namespace.isEmpty() && !conf.excludeNamespaces().contains(namespace);
-        if (agent != null && fetched) {
+        if (agent != null && fetched && !InProcessHandover.isSecondProcess(request.env())) {
             configureLog(conf);
             if (servedByAgent(command, request)) {
                 return null;
+            }
+            if (InProcessHandover.of(request.env()).isPresent()) {
+                log.debug("a second process with the in-process AOT cache sets the pod up", labels(request));
+                throw new InProcessHandover.Requested();
             }
         }
         Kubeconfig kubeconfig;

@@ -1,5 +1,6 @@
 package io.istiocni.iptables;
 
+import io.istiocni.log.EdgeLog;
 import io.istiocni.netns.CommandRunner;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +23,7 @@ public final class Iptables {
 
     static final String WAIT = "--wait=30";
 
-    private static final System.Logger LOG = System.getLogger(Iptables.class.getName());
+    private static final EdgeLog LOG = EdgeLog.of(Iptables.class);
     /**
      * Run by {@code sh -c} in the new mount namespace: {@code $1} is the lock file, the command follows. A lock or
      * nsswitch mount that fails is reported on stderr with a marker and the command runs anyway.
@@ -95,19 +96,19 @@ public final class Iptables {
             String refused = PROPAGATIONS.get(propagation);
             if (propagation + 1 < PROPAGATIONS.size()) {
                 propagation++;
-                LOG.log(System.Logger.Level.WARNING, "cannot make a mount namespace with {0} propagation for {1} "
+                LOG.warn("cannot make a mount namespace with {0} propagation for {1} "
                         + "({2}): trying {3}", refused, variant, r.diagnostic(), PROPAGATIONS.get(propagation));
                 r = runner.run(sandboxed(lock, argv, PROPAGATIONS.get(propagation)), writeEnv, stdin);
                 continue;
             }
             // no sandbox at all: run it as it is from now on
-            LOG.log(System.Logger.Level.WARNING, "cannot make a private mount namespace for {0} ({1}): using the "
+            LOG.warn("cannot make a private mount namespace for {0} ({1}): using the "
                     + "node-wide xtables lock", variant, r.diagnostic());
             sandboxLock = null;
             return runner.run(argv, writeEnv, stdin);
         }
         if (r.stderr().contains(SandboxMarker.NO_LOCK)) {
-            LOG.log(System.Logger.Level.WARNING, "cannot bind {0} over /run/xtables.lock: {1} used the node-wide "
+            LOG.warn("cannot bind {0} over /run/xtables.lock: {1} used the node-wide "
                     + "lock", lock, variant);
             String rest = r.stderr().lines().filter(l -> !l.equals(SandboxMarker.NO_LOCK))
                     .reduce((a, b) -> a + "\n" + b).map(t -> t + "\n").orElse("");

@@ -1,5 +1,6 @@
 package io.istiocni.iptables;
 
+import io.istiocni.log.EdgeLog;
 import io.istiocni.netns.CommandRunner;
 import io.istiocni.rules.Family;
 import java.util.ArrayList;
@@ -8,7 +9,7 @@ import java.util.List;
 /** Chooses the iptables variant for one family (capture.md 8.1). */
 public final class IptablesDetector {
 
-    private static final System.Logger LOG = System.getLogger(IptablesDetector.class.getName());
+    private static final EdgeLog LOG = EdgeLog.of(IptablesDetector.class);
     private static final List<String> PROBE_RULE = List.of("-t", "nat", "%s", "INPUT", "-p", "255", "-j", "RETURN");
 
     private IptablesDetector() {
@@ -103,7 +104,7 @@ public final class IptablesDetector {
     }
 
     private static IptablesVariant chosen(IptablesVariant variant) {
-        LOG.log(System.Logger.Level.DEBUG, "using {0} for {1}", variant, variant.family());
+        LOG.debug("using {0} for {1}", variant, variant.family());
         return variant;
     }
 

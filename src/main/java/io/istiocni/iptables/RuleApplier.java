@@ -1,5 +1,6 @@
 package io.istiocni.iptables;
 
+import io.istiocni.log.EdgeLog;
 import io.istiocni.netns.CommandRunner;
 import io.istiocni.netns.ProcessCommandRunner;
 import io.istiocni.rules.CaptureSettings;
@@ -31,7 +32,7 @@ import java.util.function.Function;
  */
 public final class RuleApplier {
 
-    private static final System.Logger LOG = System.getLogger(RuleApplier.class.getName());
+    private static final EdgeLog LOG = EdgeLog.of(RuleApplier.class);
 
     /** Temporary rules that stop all TCP and UDP traffic while rules are being replaced (filter table). */
     static final List<List<String>> GUARDRAILS = List.of(
@@ -98,7 +99,7 @@ public final class RuleApplier {
         if (request.cleanupOnly()) {
             tools.forEach((family, ipt) -> runAll(ipt, Cleanup.forPlannedRules(request.rules().forFamily(family))));
             routing.tearDown(runner);
-            LOG.log(System.Logger.Level.DEBUG, "cleanup done");
+            LOG.debug("cleanup done");
             return ApplyOutcome.CLEANED_UP;
         }
         ApplyOutcome outcome = applyRules(request, tools);
@@ -163,16 +164,16 @@ public final class RuleApplier {
         }
         if (!delta) {
             if (!request.forceApply()) {
-                LOG.log(System.Logger.Level.INFO, "iptables rules already in place, nothing changed");
+                LOG.info("iptables rules already in place, nothing changed");
                 return ApplyOutcome.ALREADY_IN_PLACE;
             }
-            LOG.log(System.Logger.Level.INFO, "rules already in place; applying anyway (--force-apply)");
+            LOG.info("rules already in place; applying anyway (--force-apply)");
             load(request, tools);
             return ApplyOutcome.APPLIED;
         }
         String why = String.join("; ", differences);
         if (request.reconcile()) {
-            LOG.log(System.Logger.Level.INFO, "existing iptables rules differ ({0}); reconciling", why);
+            LOG.info("existing iptables rules differ ({0}); reconciling", why);
             reconcile(request, tools);
             return ApplyOutcome.RECONCILED;
         }
@@ -182,7 +183,7 @@ public final class RuleApplier {
                             : "network namespace " + request.networkNamespace())
                     + " and differ from the wanted ones (" + why + "); run with --reconcile to replace them");
         }
-        LOG.log(System.Logger.Level.DEBUG, "found iptables rules not made by Istio ({0}); adding Istio''s rules", why);
+        LOG.debug("found iptables rules not made by Istio ({0}); adding Istio''s rules", why);
         load(request, tools);
         return ApplyOutcome.APPLIED;
     }
@@ -229,7 +230,7 @@ public final class RuleApplier {
             if (!r.ok()) {
                 throw failure(ipt.restoreCommand(), r);
             }
-            LOG.log(System.Logger.Level.DEBUG, "loaded {0} {1} rules with {2}", rules.size(), label(e.getKey()),
+            LOG.debug("loaded {0} {1} rules with {2}", rules.size(), label(e.getKey()),
                     ipt.variant());
         }
     }

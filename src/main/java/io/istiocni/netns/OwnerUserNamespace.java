@@ -1,5 +1,6 @@
 package io.istiocni.netns;
 
+import io.istiocni.log.EdgeLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ import java.util.stream.Stream;
  */
 public final class OwnerUserNamespace implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(OwnerUserNamespace.class.getName());
+    private static final EdgeLog LOG = EdgeLog.of(OwnerUserNamespace.class);
 
     private final String path;
     private final int heldDescriptor;
@@ -52,7 +53,7 @@ public final class OwnerUserNamespace implements AutoCloseable {
         try {
             fd = NamespaceIoctl.ownerUserNamespace(netns.toString());
         } catch (NamespaceIoctl.UnavailableException e) {
-            LOG.log(System.Logger.Level.DEBUG, "NS_GET_USERNS not available ({0}): looking for a process in {1}",
+            LOG.debug("NS_GET_USERNS not available ({0}): looking for a process in {1}",
                     e.getMessage(), netns);
             return fromProcesses(netns, proc, own);
         }

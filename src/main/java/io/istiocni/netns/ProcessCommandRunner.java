@@ -1,5 +1,6 @@
 package io.istiocni.netns;
 
+import io.istiocni.log.EdgeLog;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,7 +34,7 @@ public final class ProcessCommandRunner implements CommandRunner {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
-    private static final System.Logger LOG = System.getLogger(ProcessCommandRunner.class.getName());
+    private static final EdgeLog LOG = EdgeLog.of(ProcessCommandRunner.class);
     /** Searched after {@code PATH}: a CNI runtime or init system may hand us a PATH without the sbin dirs. */
     private static final List<String> STANDARD_DIRS =
             List.of("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin");
@@ -89,7 +90,7 @@ public final class ProcessCommandRunner implements CommandRunner {
         if (stdin == null) {
             builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         }
-        LOG.log(System.Logger.Level.DEBUG, "running: {0}", shown);
+        LOG.debug("running: {0}", shown);
         Process process;
         try {
             process = builder.start();
@@ -199,8 +200,8 @@ public final class ProcessCommandRunner implements CommandRunner {
     }
 
     private static Result logged(String shown, Result result) {
-        if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
-            LOG.log(System.Logger.Level.DEBUG, "{0} -> exit {1}{2}", shown, result.exitCode(),
+        if (LOG.debugEnabled()) {
+            LOG.debug("{0} -> exit {1}{2}", shown, result.exitCode(),
                     result.ok() ? "" : ": " + result.diagnostic());
         }
         return result;

@@ -4,6 +4,7 @@ import io.istiocni.iptables.ApplyException;
 import io.istiocni.iptables.ApplyOutcome;
 import io.istiocni.iptables.ApplyRequest;
 import io.istiocni.iptables.PolicyRouting;
+import io.istiocni.log.EdgeLog;
 import io.istiocni.netns.CommandRunner;
 import io.istiocni.netns.ProcessCommandRunner;
 import io.istiocni.rules.CaptureSettings;
@@ -36,7 +37,7 @@ import java.util.function.Function;
  */
 public final class NftApplier {
 
-    private static final System.Logger LOG = System.getLogger(NftApplier.class.getName());
+    private static final EdgeLog LOG = EdgeLog.of(NftApplier.class);
     private static final String NFT = "nft";
     /** Loads the plan into a scratch namespace and lists the given tables (CHECK's expected form, §8 step 2). */
     private static final String SCRATCH_SCRIPT =
@@ -48,7 +49,7 @@ public final class NftApplier {
 
     /** Tools as processes ({@code nsenter --net=PATH}), {@code nft} from {@code PATH}, warnings logged. */
     public NftApplier() {
-        this(w -> LOG.log(System.Logger.Level.WARNING, w));
+        this(w -> LOG.warn(w));
     }
 
     /** Tools as processes, {@code nft} from {@code PATH}, warnings to {@code warnings}. */
@@ -86,7 +87,7 @@ public final class NftApplier {
         }
         String transaction = NftRuleGenerator.generate(settings).render();
         load(ns, nft, transaction);
-        LOG.log(System.Logger.Level.INFO, "nftables rules programmed:\n{0}", transaction);
+        LOG.info("nftables rules programmed:\n{0}", transaction);
         reportIptablesRules(ns, nft, request.networkNamespace());
         configureRoutes(() -> routing.setUp(ns));
         return ApplyOutcome.APPLIED;
@@ -185,7 +186,7 @@ public final class NftApplier {
             try {
                 NftListing.parse(chains.stdout()).chainsNamed("ISTIO").forEach(c -> found.add("iptables-nft " + c));
             } catch (IllegalArgumentException e) {
-                LOG.log(System.Logger.Level.DEBUG, "cannot read nft list chains: {0}", e.getMessage());
+                LOG.debug("cannot read nft list chains: {0}", e.getMessage());
             }
         }
         CommandRunner.Result legacy = ns.run("cat", "/proc/net/ip_tables_names", "/proc/net/ip6_tables_names");
