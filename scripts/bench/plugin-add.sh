@@ -8,7 +8,7 @@
 # The pod is served over TLS, with the CA in the kubeconfig as the installer writes it (the production default), by
 # a small local API endpoint (127.0.0.1 only): pod GET, and the node's pod list and watch for the agent's informer.
 # HTTP=1 serves plain http instead. Breakdown printed: the JVM start (CNI_COMMAND=VERSION), the agent's own work
-# (its istio_cni_pod_setup_duration_seconds), and what is left for the request.
+# (the median of its "pod set-up ... done in N ms" lines), and what is left for the plugin's reading and request.
 # Root needed. Usage: sudo bash scripts/bench/plugin-add.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -178,15 +178,14 @@ p_ms=$(printf '%s\n' "${ptp_ms[@]}" | median); p_kb=$(printf '%s\n' "${ptp_kb[@]
 a_ms=$(printf '%s\n' "${agent_ms[@]}" | median); a_kb=$(printf '%s\n' "${agent_kb[@]}" | median)
 s_ms=$(printf '%s\n' "${solo_ms[@]}" | median); s_kb=$(printf '%s\n' "${solo_kb[@]}" | median)
 v_ms=$(printf '%s\n' "${version_ms[@]}" | median)
-metrics=$(curl -s "http://127.0.0.1:$METRICS/metrics")
-work_sum=$(awk '/^istio_cni_pod_setup_duration_seconds_sum/ {print $2}' <<<"$metrics")
-work_n=$(awk '/^istio_cni_pod_setup_duration_seconds_count/ {print $2}' <<<"$metrics")
+# the agent's own time per pod, median: its "pod set-up ADD ... done in N ms" lines (the first one includes the
+# iptables variant detection, done once)
+work_ms=$(sed -n 's/.*pod set-up ADD .* done in \([0-9]*\) ms.*/\1/p' "$WORK/agent.log" | median)
 awk -v pm="$p_ms" -v am="$a_ms" -v sm="$s_ms" -v vm="$v_ms" -v pk="$p_kb" -v ak="$a_kb" -v sk="$s_kb" \
-    -v ws="$work_sum" -v wn="$work_n" -v n="$RUNS" -v scheme="$SCHEME" 'BEGIN {
+    -v w="${work_ms:-0}" -v n="$RUNS" -v scheme="$SCHEME" 'BEGIN {
   printf "runs: %d, pod served over %s\n", n, scheme
   printf "ptp ADD:                     median %7.1f ms, peak RSS %6.1f MB\n", pm/1e6, pk/1024
   printf "istio-cni ADD, node agent:   median %7.1f ms, peak RSS %6.1f MB, %5.1fx ptp\n", am/1e6, ak/1024, am/pm
   printf "istio-cni ADD, in-process:   median %7.1f ms, peak RSS %6.1f MB, %5.1fx ptp\n", sm/1e6, sk/1024, sm/pm
-  w = (wn > 0) ? ws / wn * 1000 : 0
-  printf "breakdown (agent path): JVM start (VERSION) %.1f ms, agent work (mean) %.1f ms, rest %.1f ms\n",
+  printf "breakdown (agent path, medians): JVM start (VERSION) %.1f ms, agent work %.1f ms, rest %.1f ms\n",
     vm/1e6, w, am/1e6 - vm/1e6 - w }'

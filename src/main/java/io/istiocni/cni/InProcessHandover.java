@@ -29,6 +29,8 @@ public final class InProcessHandover {
     /** Kept back from the second process's deadline so that it, not this process, reports a time-out. */
     static final Duration MARGIN = Duration.ofSeconds(1);
 
+    static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
     private static volatile Process running;
 
     private final Path launcher;
@@ -77,6 +79,7 @@ public final class InProcessHandover {
         Map<String, String> childEnv = builder.environment();
         childEnv.clear();
         childEnv.putAll(env);
+        childEnv.putIfAbsent("PATH", DEFAULT_PATH); // the launcher is a script that finds bash on it
         childEnv.put(IN_PROCESS_ENV, "1");
         childEnv.put(DEADLINE_ENV, Long.toString(Math.max(1, left.minus(MARGIN).toMillis())));
         Process process = builder.start();
