@@ -27,10 +27,32 @@ public final class PluginProcess {
      * that {@link EdgeLog} spares.
      */
     public static void main(String[] args) {
+        String command = System.getenv("CNI_COMMAND");
+        if (args.length == 0 && ("ADD".equals(command) || "CHECK".equals(command))) {
+            warmUp();
+        }
         int status = run(List.of(args));
         System.out.flush();
         System.err.flush();
         Runtime.getRuntime().halt(status);
+    }
+
+    /**
+     * Two JDK 25 class initialisers on the plugin's path are slow in a cold JVM: {@code BigDecimal}'s (it squares its
+     * way to 5^65536, ~16 ms; Jackson's parser base class needs it for the first JSON read) and the Unix-domain
+     * socket's (a {@code SecureRandom}: the security providers, ~20 ms; the node agent's socket needs it). Started on
+     * two threads at once, they run on the other core beside the main thread's own start-up, which finds them done or
+     * waits for what is left (class initialisation is once per class, whoever starts it).
+     */
+    static void warmUp() {
+        Thread.ofPlatform().daemon().name("warm-up-json").start(() -> java.math.BigDecimal.ONE.signum());
+        Thread.ofPlatform().daemon().name("warm-up-socket").start(() -> {
+            try {
+                java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX).close();
+            } catch (java.io.IOException | RuntimeException e) {
+                // the plugin's own connection reports it, if it matters
+            }
+        });
     }
 
     /** The plugin mode with the words after {@code plugin}: none when a container runtime runs it. */
@@ -40,6 +62,7 @@ public final class PluginProcess {
             return runPlugin();
         }
         if (words.size() == 1 && words.get(0).equals(TRAINING)) {
+            warmUp(); // recorded in the cache, as the rest of an ADD's path
             return PluginTraining.run(false);
         }
         if (words.size() == 1 && words.get(0).equals(TRAINING_IN_PROCESS)) {
