@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntConsumer;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Runs {@link Plugin} on this process: its environment and standard streams, the real own-namespace check. */
@@ -51,6 +52,12 @@ public final class PluginMain {
      */
     public static int run(PodHandler handler, Duration deadline, Map<String, String> env, InputStream stdin,
             PrintStream out) {
+        return run(handler, deadline, env, stdin, out, status -> Runtime.getRuntime().halt(status));
+    }
+
+    /** As above, {@code halt} ending the process when the deadline passes (tests keep their JVM). */
+    static int run(PodHandler handler, Duration deadline, Map<String, String> env, InputStream stdin,
+            PrintStream out, IntConsumer halt) {
         OnceOut once = new OnceOut(out);
         PrintStream systemOut = System.out;
         System.setOut(System.err);
@@ -76,7 +83,7 @@ public final class PluginMain {
             }
             out.print(Plugin.errorJson(CniVersions.LATEST, e));
             out.flush();
-            Runtime.getRuntime().halt(1);
+            halt.accept(1);
         });
         RecordedInput config = new RecordedInput(stdin);
         try {

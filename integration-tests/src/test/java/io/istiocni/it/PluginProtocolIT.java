@@ -187,4 +187,27 @@ class PluginProtocolIT {
         assertEquals(0, r.exit(), r.describe());
         assertEquals(CniRuntime.JSON.readTree(PREV_RESULT), CniRuntime.JSON.readTree(r.stdout()));
     }
+
+    /**
+     * The invocation's one deadline (issue 10), in the packaged program: an API server that accepts the connection and
+     * never answers. The deadline is shortened through the variables the JVM build's first process gives its second
+     * one (cni.InProcessHandover), so that the real watchdog is seen to print the error object and end the process.
+     */
+    @Test
+    void anApiServerThatNeverAnswersEndsAtTheDeadlineWithOneErrorObject() throws Exception {
+        try (ServerSocket blackHole = new ServerSocket(0)) { // accepts (the kernel's queue), never answers
+            Files.writeString(tmp.resolve("istio-cni-kubeconfig"),
+                    PluginChainIT.kubeconfig("https://127.0.0.1:" + blackHole.getLocalPort()));
+            Map<String, String> env = env("ADD", "/var/run/netns/x");
+            env.put("ISTIO_CNI_PLUGIN_IN_PROCESS", "1");
+            env.put("ISTIO_CNI_PLUGIN_DEADLINE_MS", "3000");
+            long start = System.nanoTime();
+            ItSupport.Result r = plugin(env, conf("1.0.0", tmp));
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            JsonNode e = errorObject(r);
+            assertEquals(999, e.get("code").asInt());
+            assertTrue(e.get("msg").asText().startsWith("istio-cni ADD did not finish within"), e.toString());
+            assertTrue(ms >= 2900 && ms < 30_000, "ended after " + ms + " ms");
+        }
+    }
 }
