@@ -141,6 +141,30 @@ class AgentPathIT {
         assertTrue(metrics().contains("istio_cni_pod_setup_duration_seconds_count"), metrics());
     }
 
+    /**
+     * A pod with {@code hostUsers: false} through the agent: the agent writes the rules from inside the pod's own user
+     * namespace, as the plugin does in-process (on legacy iptables the kernel refuses owner-match rules written from
+     * the host's), and the proxy's uid 1337 is the pod's 1337.
+     */
+    @Test
+    void aPodWithItsOwnUserNamespaceIsSetUpByTheAgentFromInsideIt() throws Exception {
+        startAgent();
+        Pod spec = sidecarPod("shop", "userns-1", "uid-userns-1");
+        spec.getSpec().setHostUsers(false);
+        String uid = create(spec);
+        awaitCached();
+        Netns pod = Netns.createInOwnUserNamespace();
+        namespaces.add(pod);
+        // a node on legacy iptables: a rule of someone else's is already there, so legacy is picked
+        pod.execOk("iptables-legacy", "-t", "filter", "-A", "INPUT", "-s", "192.0.2.9/32", "-j", "DROP");
+        CniRuntime.ChainResult add = runtime.add("c-userns-1", pod.path(), cniArgs("shop", "userns-1", uid));
+        assertTrue(add.ok(), () -> "ADD failed in " + add.failedPlugin() + ":\n" + add.failure().describe() + log());
+        assertTrue(pluginLog().contains("iptables rules programmed by the node agent"), pluginLog());
+        String nat = pod.execOk("iptables-legacy-save", "-t", "nat").stdout();
+        assertTrue(nat.contains("-A ISTIO_OUTPUT -m owner --uid-owner 1337 -j RETURN"), nat);
+        assertCaptured(pod, "10.254.13");
+    }
+
     @Test
     void aPodRecreatedUnderTheSameNameIsFetchedLive() throws Exception {
         startAgent();
