@@ -89,7 +89,7 @@ pods["shop/db-0"] = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "db
                      "spec": {"containers": [{"name": "db"}]}}
 json.dump(pods, open(sys.argv[1], "w"))
 PY
-coproc API { exec "$PY" scripts/demo/api.py "$W/pods.json" "$SA_DIR/ca.crt" "$W/api.key" "demo-token-$ID" 2>"$W/api.log"; }
+coproc API { exec "$PY" scripts/demo/api.py "$W/pods.json" "$SA_DIR/ca.crt" "$W/api.key" "demo-token-$ID" demo-node 2>"$W/api.log"; }
 PIDS+=("$API_PID")
 read -r API_PORT <&"${API[0]}"
 echo "  https://127.0.0.1:$API_PORT"
@@ -115,7 +115,7 @@ env KUBECONFIG="$W/agent-kubeconfig" MOUNTED_CNI_NET_DIR="$CONF_DIR" CNI_BIN_SOU
   CNI_BIN_TARGET_DIRS="$BIN_DIR" \
   SERVICE_ACCOUNT_PATH="$SA_DIR" CNI_AGENT_RUN_DIR="$RUN_DIR" KUBERNETES_SERVICE_HOST=127.0.0.1 \
   KUBERNETES_SERVICE_PORT="$API_PORT" HEALTH_PORT="$HEALTH_PORT" MONITORING_PORT=0 EXCLUDE_NAMESPACES=kube-system \
-  POD_NAMESPACE=istio-system "$CLI" install >"$W/install.log" 2>&1 &
+  POD_NAMESPACE=istio-system NODE_NAME=demo-node "$CLI" install >"$W/install.log" 2>&1 &
 INSTALLER=$!
 PIDS+=("$INSTALLER")
 ready=
