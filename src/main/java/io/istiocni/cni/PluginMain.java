@@ -10,8 +10,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.IntConsumer;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 
 /** Runs {@link Plugin} on this process: its environment and standard streams, the real own-namespace check. */
 public final class PluginMain {
@@ -91,7 +91,9 @@ public final class PluginMain {
                 return Plugin.run(env, config, once, System.err, handler, NamespaceIdentity.system());
             } catch (InProcessHandover.Requested handover) {
                 Optional<InProcessHandover> second = InProcessHandover.of(env);
-                if (second.isPresent()) {
+                if (second.isPresent() && once.claim(OnceOut.MAIN)) {
+                    // stdout is the second process's from now on: this one's deadline no longer prints (the second
+                    // process has its own, a second shorter)
                     try {
                         return second.get().run(env, config.bytes(),
                                 left.minusNanos(System.nanoTime() - start));
