@@ -13,6 +13,6 @@ public class PluginCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return PluginProcess.runPlugin();
+        return PluginProcess.run(java.util.List.of());
     }
 }

@@ -1,13 +1,13 @@
 package io.istiocni.cni;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The JVM build's second process for the in-process path (issue 10). The plugin starts with an AOT cache trained on the
@@ -15,20 +15,21 @@ import java.util.concurrent.TimeUnit;
  * YAML classes); when the agent does not take the pod, this process hands the invocation to a second JVM started by
  * the launcher with the cache trained on the in-process path, which saves more than it costs (~0.35 s of cold TLS,
  * YAML and iptables classes against ~0.09 s for a JVM start). The second process gets the same environment and
- * network configuration, prints the result or error object itself and never asks the agent; this one prints nothing
- * and exits with its status. The native executable has no JVM to start and never hands over.
+ * network configuration and never asks the agent; its answer (stdout) comes back through this one, which prints it
+ * as its own, and its stderr is passed on. It ends itself {@link #MARGIN} before this process's deadline; one that
+ * ends without an answer (it could not start: the launcher, the JVM, its options) leaves the work to this process.
+ * The native executable has no JVM to start and never hands over.
  */
 public final class InProcessHandover {
 
-    /** Set by the launcher when it started the plugin with the agent-path cache: the launcher itself. */
+    /** Set by the launcher when it started the plugin with the agent-path cache: the launcher, as it was started. */
     public static final String LAUNCHER_PROPERTY = "istio.cni.launcher";
     /** In the second process's environment: do the work here (the launcher picks the in-process cache). */
     public static final String IN_PROCESS_ENV = "ISTIO_CNI_PLUGIN_IN_PROCESS";
-    /** In the second process's environment: what is left of the invocation's deadline, in milliseconds. */
+    /** In the second process's environment: when it must have answered, in milliseconds since the epoch. */
     static final String DEADLINE_ENV = "ISTIO_CNI_PLUGIN_DEADLINE_MS";
-    /** Kept back from the second process's deadline so that it, not this process, reports a time-out. */
+    /** How long before this process's deadline the second process's falls, so that it reports its own time-out. */
     static final Duration MARGIN = Duration.ofSeconds(1);
-
     static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private static volatile Process running;
@@ -37,6 +38,14 @@ public final class InProcessHandover {
 
     InProcessHandover(Path launcher) {
         this.launcher = launcher;
+    }
+
+    /** What the second process answered: its exit status and its stdout. */
+    record Answer(int status, byte[] stdout) {
+        /** It ended without doing the invocation (a CHECK that passed prints nothing, but exits 0). */
+        boolean none() {
+            return status != 0 && stdout.length == 0;
+        }
     }
 
     /** The handover of this process: only a JVM plugin started by the launcher, and not in the second process. */
@@ -52,71 +61,76 @@ public final class InProcessHandover {
         return "1".equals(env.get(IN_PROCESS_ENV));
     }
 
-    /** The second process's deadline from its environment, else {@code fallback}. */
+    /** The second process's deadline from its environment (what is left until then), else {@code fallback}. */
     static Duration deadline(Map<String, String> env, Duration fallback) {
-        String ms = isSecondProcess(env) ? env.get(DEADLINE_ENV) : null;
-        if (ms == null) {
+        String at = isSecondProcess(env) ? env.get(DEADLINE_ENV) : null;
+        if (at == null) {
             return fallback;
         }
         try {
-            long value = Long.parseLong(ms);
-            return value > 0 && value < fallback.toMillis() ? Duration.ofMillis(value) : fallback;
+            long left = Long.parseLong(at) - System.currentTimeMillis();
+            return left < fallback.toMillis() ? Duration.ofMillis(Math.max(1, left)) : fallback;
         } catch (NumberFormatException e) {
             return fallback;
         }
     }
 
     /**
-     * Runs the invocation in the second process: {@code env} and {@code config} as given to this one, stdout and
-     * stderr this process's own. Returns its exit status.
+     * Runs the invocation in the second process: {@code env} and {@code config} as given to this one, its stderr
+     * copied to {@code stderr}, to answer by {@code deadlineAt} (milliseconds since the epoch).
      *
      * @throws IOException when it cannot be started (the caller then does the work itself)
      */
-    int run(Map<String, String> env, byte[] config, Duration left) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(List.of(launcher.toString()))
-                .redirectOutput(ProcessBuilder.Redirect.INHERIT)
-                .redirectError(ProcessBuilder.Redirect.INHERIT);
+    Answer run(Map<String, String> env, byte[] config, long deadlineAt, OutputStream stderr) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(List.of(launcher.toString()));
         Map<String, String> childEnv = builder.environment();
         childEnv.clear();
         childEnv.putAll(env);
         childEnv.putIfAbsent("PATH", DEFAULT_PATH); // the launcher is a script that finds bash on it
         childEnv.put(IN_PROCESS_ENV, "1");
-        childEnv.put(DEADLINE_ENV, Long.toString(Math.max(1, left.minus(MARGIN).toMillis())));
+        childEnv.put(DEADLINE_ENV, Long.toString(deadlineAt));
         Process process = builder.start();
         running = process;
         try {
+            Thread errors = Thread.ofPlatform().daemon().name("second-process-stderr")
+                    .start(() -> copy(process.getErrorStream(), stderr));
             try (OutputStream in = process.getOutputStream()) {
                 in.write(config);
             } catch (IOException e) {
-                // it exited before reading its configuration: its status and error object say why
+                // it ended before reading its configuration: its status says so
             }
-            while (true) {
-                try {
-                    if (process.waitFor(left.toMillis() + MARGIN.toMillis(), TimeUnit.MILLISECONDS)) {
-                        return process.exitValue();
-                    }
-                    process.destroyForcibly();
-                } catch (InterruptedException e) {
-                    process.destroyForcibly();
-                    Thread.currentThread().interrupt();
-                    return 1;
-                }
-            }
+            byte[] answer = process.getInputStream().readAllBytes(); // until it ends (or is stopped at the deadline)
+            int status = process.waitFor();
+            errors.join(Duration.ofSeconds(1));
+            return new Answer(status, answer);
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            return new Answer(1, new byte[0]);
         } finally {
             running = null;
         }
     }
 
-    /** The deadline of this process passed: the second process, if one runs, must not print after this one. */
+    private static void copy(InputStream from, OutputStream to) {
+        byte[] buf = new byte[8192];
+        try (from) {
+            int n;
+            while ((n = from.read(buf)) > 0) {
+                to.write(buf, 0, n);
+                to.flush();
+            }
+        } catch (IOException e) {
+            // the second process is gone: nothing more to pass on
+        }
+    }
+
+    /** This process's deadline passed: the second process, if one runs, is stopped (its answer would be too late). */
     static void stopRunning() {
         Process p = running;
         if (p != null) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly); // the launcher execs java, but to be sure
             p.destroyForcibly();
-            try {
-                p.waitFor(200, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 

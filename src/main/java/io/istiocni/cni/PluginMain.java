@@ -32,7 +32,7 @@ public final class PluginMain {
      *
      * <p>Wiring: the plugin mode of the program (argv[0] {@code istio-cni} with {@code CNI_COMMAND} set, or
      * {@code istio-cni plugin}; see {@code io.istiocni.Main} and {@code cli.ModeSelector}) calls
-     * {@code System.exit(PluginMain.main(new PodRedirect(...)))} without booting Quarkus.
+     * {@code PluginMain.main(new PodRedirect())} without booting Quarkus ({@code cli.PluginProcess}).
      */
     public static int main(PodHandler handler) {
         return main(handler, DEADLINE);
@@ -62,8 +62,8 @@ public final class PluginMain {
         PrintStream systemOut = System.out;
         System.setOut(System.err);
         String command = String.valueOf(env.get(CniEnvironment.COMMAND));
-        long start = System.nanoTime();
         Duration left = InProcessHandover.deadline(env, deadline); // a second process has what its first one left
+        long deadlineAt = System.currentTimeMillis() + left.toMillis();
         Thread watchdog = Thread.ofPlatform().daemon().name("istio-cni-deadline").start(() -> {
             try {
                 Thread.sleep(left);
@@ -91,16 +91,20 @@ public final class PluginMain {
                 return Plugin.run(env, config, once, System.err, handler, NamespaceIdentity.system());
             } catch (InProcessHandover.Requested handover) {
                 Optional<InProcessHandover> second = InProcessHandover.of(env);
-                if (second.isPresent() && once.claim(OnceOut.MAIN)) {
-                    // stdout is the second process's from now on: this one's deadline no longer prints (the second
-                    // process has its own, a second shorter)
+                if (second.isPresent()) {
                     try {
-                        return second.get().run(env, config.bytes(),
-                                left.minusNanos(System.nanoTime() - start));
+                        InProcessHandover.Answer answer = second.get().run(env, config.bytes(),
+                                deadlineAt - InProcessHandover.MARGIN.toMillis(), System.err);
+                        if (!answer.none()) {
+                            once.write(answer.stdout()); // dropped if this process's deadline has printed already
+                            once.flush();
+                            return answer.status();
+                        }
                     } catch (IOException e) {
-                        // no second process: the work is done here after all
+                        // not started
                     }
                 }
+                // no second process, or one that ended without an answer: the work is done here after all
                 Map<String, String> here = new HashMap<>(env);
                 here.put(InProcessHandover.IN_PROCESS_ENV, "1");
                 return Plugin.run(here, new ByteArrayInputStream(config.bytes()), once, System.err, handler,
