@@ -98,7 +98,6 @@ s.serve_forever()
 PY
 /usr/bin/python3 "$WORK/logsock.py" "$WORK/solo/log.sock" >/dev/null &
 LOGSOCK_PID=$!
-ln -s "$CLI" "$WORK/bin/istio-cni"
 ln -s "$CLI" "$WORK/image-bin/istio-cni"
 
 # The agent: `istio-cni install` as the DaemonSet runs it, its client from a kubeconfig (outside a pod).
@@ -139,6 +138,9 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 cp "$WORK/run/istio-cni-kubeconfig" "$WORK/solo/istio-cni-kubeconfig" # the in-process run: the same kubeconfig
+# the plugin as a runtime execs it: the file the agent installed into the CNI bin dir (a copy, not a link)
+[ -x "$WORK/opt-bin/istio-cni" ] || { echo "the agent installed no plugin:"; cat "$WORK/agent.log"; exit 1; }
+PLUGIN=$WORK/opt-bin/istio-cni
 
 PTP_CONF='{"cniVersion":"1.0.0","name":"bench","type":"ptp","ipMasq":false,"ipam":{"type":"host-local","subnet":"10.253.128.0/24","dataDir":"'$WORK/ipam'"}}'
 export CNI_PATH=$WORK/bin:/usr/lib/cni CNI_CONTAINERID=bench CNI_IFNAME=eth0
@@ -152,7 +154,7 @@ istio_add() {
   result=$(CNI_COMMAND=ADD /usr/lib/cni/ptp <<<"$PTP_CONF") || { echo "ptp ADD failed: $result" >&2; exit 1; }
   conf='{"cniVersion":"1.0.0","name":"bench","type":"istio-cni","cni_agent_run_dir":"'$run'","plugin_log_level":"'${LOG_LEVEL:-info}'","exclude_namespaces":["kube-system"],"pod_namespace":"istio-system","prevResult":'$result'}'
   t0=$(date +%s%N)
-  CNI_COMMAND=ADD /usr/bin/time -f '%M' -o "$WORK/cni.rss" "$WORK/bin/istio-cni" <<<"$conf" >"$WORK/out" 2>"$WORK/err" \
+  CNI_COMMAND=ADD /usr/bin/time -f '%M' -o "$WORK/cni.rss" "$PLUGIN" <<<"$conf" >"$WORK/out" 2>"$WORK/err" \
     || { echo "istio-cni ADD ($run) failed:" >&2; cat "$WORK/out" "$WORK/err" >&2; exit 1; }
   t1=$(date +%s%N)
   echo "$((t1 - t0)) $(tail -n1 "$WORK/cni.rss")"
@@ -169,7 +171,7 @@ for i in $(seq "$RUNS"); do
   read -r ms kb < <(istio_add "$WORK/run" "$NS-a"); agent_ms+=("$ms"); agent_kb+=("$kb")
   grep -q 'by the node agent' "$WORK/err" || { echo "not served by the agent:"; cat "$WORK/err"; exit 1; }
   read -r ms kb < <(istio_add "$WORK/solo" "$NS-b"); solo_ms+=("$ms"); solo_kb+=("$kb")
-  t0=$(date +%s%N); CNI_COMMAND=VERSION "$WORK/bin/istio-cni" </dev/null >/dev/null; t1=$(date +%s%N)
+  t0=$(date +%s%N); CNI_COMMAND=VERSION "$PLUGIN" </dev/null >/dev/null; t1=$(date +%s%N)
   version_ms+=($((t1 - t0)))
   ip netns del "$NS-a"; ip netns del "$NS-b"
 done
