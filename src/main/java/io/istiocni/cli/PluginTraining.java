@@ -6,6 +6,7 @@ import io.istiocni.cni.InProcessHandover;
 import io.istiocni.cni.PluginMain;
 import io.istiocni.cni.PodRedirect;
 import io.istiocni.cni.agent.PodSetupProtocol;
+import io.istiocni.localhttp.LocalHttpRequest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -129,55 +130,23 @@ final class PluginTraining {
         return tls;
     }
 
-    /** Answers every pod set-up request on the socket with success (protocol v1), until the socket is closed. */
-    private static Runnable answerPodSetUp(ServerSocketChannel server) {
-        return () -> {
+    /**
+     * Answers every request on {@code server} with {@code status} and {@code body} (the request read as the agent's
+     * sockets read it, then dropped), until the socket is closed.
+     */
+    private static void answerEach(ServerSocketChannel server, String status, byte[] body) {
+        byte[] head = ("HTTP/1.1 " + status + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        Thread.ofPlatform().daemon().start(() -> {
             while (server.isOpen()) {
                 try (SocketChannel ch = server.accept()) {
-                    readRequest(ch);
-                    byte[] body = PodSetupProtocol.done();
-                    ch.write(ByteBuffer.wrap(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                            + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
-                    ch.write(ByteBuffer.wrap(body));
-                } catch (IOException | RuntimeException e) {
-                    // closed at the end of the training
-                }
-            }
-        };
-    }
-
-    /** Reads one HTTP request (head and Content-Length body). */
-    private static void readRequest(SocketChannel ch) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-        String got = "";
-        int headEnd;
-        while ((headEnd = got.indexOf("\r\n\r\n")) < 0 && ch.read(buf) > 0) {
-            got = new String(buf.array(), 0, buf.position(), StandardCharsets.ISO_8859_1);
-        }
-        int length = 0;
-        for (String line : got.substring(0, Math.max(headEnd, 0)).split("\r\n")) {
-            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
-                length = Integer.parseInt(line.substring(15).strip());
-            }
-        }
-        while (buf.position() < headEnd + 4 + length && buf.hasRemaining() && ch.read(buf) > 0) {
-            // the rest of the body
-        }
-    }
-
-    /** Answers every request on the socket with 200 (the body is read and dropped), until the socket is closed. */
-    private static Runnable answerOk(ServerSocketChannel server) {
-        return () -> {
-            while (server.isOpen()) {
-                try (SocketChannel ch = server.accept()) {
-                    readRequest(ch);
-                    ch.write(ByteBuffer.wrap("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                            .getBytes(StandardCharsets.US_ASCII)));
+                    LocalHttpRequest.read(ch, 1 << 20);
+                    ch.write(new ByteBuffer[] {ByteBuffer.wrap(head), ByteBuffer.wrap(body)});
                 } catch (IOException | RuntimeException e) {
                     // closed at the end of the training, or a client gone: nothing to train there
                 }
             }
-        };
+        });
     }
 
     private PluginTraining() {
@@ -216,7 +185,7 @@ final class PluginTraining {
     private static ServerSocketChannel logSocket(Path dir) throws IOException {
         ServerSocketChannel logSocket = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         logSocket.bind(UnixDomainSocketAddress.of(dir.resolve("log.sock")));
-        Thread.ofPlatform().daemon().start(answerOk(logSocket));
+        answerEach(logSocket, "200 OK", new byte[0]);
         return logSocket;
     }
 
@@ -228,7 +197,7 @@ final class PluginTraining {
                 ServerSocketChannel podSocket = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             plugin(sink, dir, conf, "VERSION", "", false);
             podSocket.bind(UnixDomainSocketAddress.of(dir.resolve(PodSetupProtocol.SOCKET_FILE)));
-            Thread.ofPlatform().daemon().start(answerPodSetUp(podSocket));
+            answerEach(podSocket, "200 OK", PodSetupProtocol.done()); // success, protocol v1
             plugin(sink, dir, conf, "ADD", "aot-1", false);
             plugin(sink, dir, conf, "CHECK", "aot-1", false);
             plugin(sink, dir, conf, "DEL", "aot-1", false);

@@ -113,13 +113,8 @@ public final class InProcessHandover {
     }
 
     private static void copy(InputStream from, OutputStream to) {
-        byte[] buf = new byte[8192];
         try (from) {
-            int n;
-            while ((n = from.read(buf)) > 0) {
-                to.write(buf, 0, n);
-                to.flush();
-            }
+            from.transferTo(to);
         } catch (IOException e) {
             // the second process is gone: nothing more to pass on
         }

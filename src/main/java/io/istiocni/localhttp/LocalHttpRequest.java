@@ -22,7 +22,6 @@ public record LocalHttpRequest(String method, String path, byte[] body) {
         }
     }
 
-    /** Reads one request with a body of at most {@code maxBody} bytes ({@code Content-Length} or chunked). */
     /**
      * A watchdog that closes {@code ch} after {@code timeout} (a client that never finishes its request must not hold
      * a connection): interrupt the returned thread once the exchange it bounds is over.
@@ -38,6 +37,7 @@ public record LocalHttpRequest(String method, String path, byte[] body) {
         });
     }
 
+    /** Reads one request with a body of at most {@code maxBody} bytes ({@code Content-Length} or chunked). */
     public static LocalHttpRequest read(SocketChannel ch, int maxBody) throws IOException {
         Input in = new Input(ch, maxBody);
         String requestLine = in.line(MAX_HEAD);
