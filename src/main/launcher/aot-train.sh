@@ -26,7 +26,6 @@ dir=${1:?usage: aot-train.sh DIR}
 dir=$(cd -- "$dir" && pwd -P) || exit 0
 launcher=$dir/istio-cni
 cache=$dir/quarkus-app/app.aot
-plugin_cache=$dir/quarkus-app/plugin.aot
 log=$dir/aot-train.log
 
 warn() { printf '[WARNING] AOT training: %s\n' "$*"; }
@@ -113,7 +112,7 @@ train_plugin() { # $1 = hidden word, $2 = cache
         rm -f -- "$2" "$2.java"
     fi
 }
-train_plugin aot-training "$plugin_cache"
+train_plugin aot-training "$dir/quarkus-app/plugin.aot"
 train_plugin aot-training-in-process "$dir/quarkus-app/plugin-in-process.aot"
 ok=
 for w in "${WORKLOADS[@]}"; do
