@@ -217,15 +217,15 @@ class CoreInstallerTest {
             Files.writeString(bin.resolve("unrelated"), "irrelevant");
             assertFalse(w.awaitChange(Duration.ofMillis(300)));
             Files.writeString(sa.resolve("..data_tmp"), "x");
-            assertTrue(w.awaitChange(Duration.ofSeconds(2)), "service-account dir change");
+            assertTrue(w.awaitChange(Duration.ofSeconds(10)), "service-account dir change");
         }
         try (Installer.Watch w = i.watch()) {
             Files.delete(bin.resolve("istio-cni"));
-            assertTrue(w.awaitChange(Duration.ofSeconds(2)), "our binary deleted");
+            assertTrue(w.awaitChange(Duration.ofSeconds(10)), "our binary deleted");
         }
         try (Installer.Watch w = i.watch()) {
             Files.writeString(conf.resolve("05-new.conf"), "{}");
-            assertTrue(w.awaitChange(Duration.ofSeconds(2)), "a config candidate");
+            assertTrue(w.awaitChange(Duration.ofSeconds(10)), "a config candidate");
         }
     }
 }
